@@ -1,0 +1,3 @@
+module github.com/aiorun/aiorun
+
+go 1.26.8

@@ -1,0 +1,78 @@
+// Package jobfile reads and validates a job file (SPEC §2 and §8) into a
+// File whose jobs keep their declaration order and their line:column
+// positions. It uses yaml.v3's Node API, never decoding into maps, so
+// order and positions survive; every problem is an *Error that prints as
+// FILE:LINE:COL: message. It starts nothing and prints nothing.
+package jobfile
+
+import (
+	"fmt"
+	"time"
+)
+
+// File is a loaded, valid job file.
+type File struct {
+	// Path names the file in messages: as the user gave it, or "<stdin>".
+	Path string
+	// Dir is the directory a job's relative dir is resolved against: the
+	// file's own directory (the current directory for stdin).
+	Dir string
+	// Digest identifies the file's content (hex SHA-256), for the
+	// recursion guard.
+	Digest string
+
+	Version int      // 1
+	Shell   string   // "sh" unless set
+	Env     []EnvVar // top-level env, in file order
+	Jobs    []*Job   // declaration order
+
+	index map[string]*Job
+}
+
+// EnvVar is one environment entry, in file order.
+type EnvVar struct {
+	Name, Value string
+}
+
+// Pos is a position in the file, 1-based.
+type Pos struct{ Line, Col int }
+
+// Job is one job of the file.
+type Job struct {
+	Name       string
+	Run        string
+	Timeout    time.Duration // 0: none
+	Env        []EnvVar
+	Dir        string // absolute, checked to exist; "" when not set
+	Needs      []string
+	Shield     bool
+	Retries    int
+	RetryDelay time.Duration // default 1s
+	Pos        Pos           // of the job's name
+}
+
+// Job returns the job named name, or nil.
+func (f *File) Job(name string) *Job { return f.index[name] }
+
+// Names returns the job names in declaration order.
+func (f *File) Names() []string {
+	names := make([]string, len(f.Jobs))
+	for i, j := range f.Jobs {
+		names[i] = j.Name
+	}
+	return names
+}
+
+// Error is a problem in the job file, at a position.
+type Error struct {
+	File string
+	Pos  Pos // zero when the problem has no position (the file as a whole)
+	Msg  string
+}
+
+func (e *Error) Error() string {
+	if e.Pos.Line == 0 {
+		return fmt.Sprintf("%s: %s", e.File, e.Msg)
+	}
+	return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Pos.Line, e.Pos.Col, e.Msg)
+}

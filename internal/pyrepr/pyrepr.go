@@ -1,0 +1,101 @@
+// Package pyrepr writes text the way Python's repr() writes a str, so that
+// gather's "Result: [...]" line reads exactly as asyncio's example prints it.
+//
+// The quote is ' unless the text contains ' and no ", as CPython chooses it.
+// Backslash, the quote, \t, \n and \r are escaped; other characters that are
+// not printable are written \xNN, \uNNNN or \UNNNNNNNN. Bytes that are not
+// valid UTF-8 are written as CPython writes text decoded with
+// errors="surrogateescape": \udcNN.
+//
+// Large values are written in chunks: Quote picks the quote from a scan,
+// Append escapes one chunk at a time and hands back an incomplete trailing
+// UTF-8 sequence for the next call.
+package pyrepr
+
+import (
+	"bytes"
+	"strconv"
+	"unicode"
+	"unicode/utf8"
+)
+
+// String is repr(s).
+func String(s string) string {
+	b := []byte(s)
+	q := Quote(bytes.IndexByte(b, '\'') >= 0, bytes.IndexByte(b, '"') >= 0)
+	out := make([]byte, 0, len(b)+2)
+	out = append(out, q)
+	out, _ = Append(out, b, q, true)
+	return string(append(out, q))
+}
+
+// Quote is the quote CPython picks for a str that has single quotes
+// (hasSingle) and double quotes (hasDouble) in it.
+func Quote(hasSingle, hasDouble bool) byte {
+	if hasSingle && !hasDouble {
+		return '"'
+	}
+	return '\''
+}
+
+const hexDigits = "0123456789abcdef"
+
+// Append appends src escaped for a repr quoted with q. Unless final is set,
+// an incomplete UTF-8 sequence at the end of src is not written but
+// returned as rest, to be put in front of the next chunk.
+func Append(dst, src []byte, q byte, final bool) (out, rest []byte) {
+	for len(src) > 0 {
+		c := src[0]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '\\' || c == q:
+				dst = append(dst, '\\', c)
+			case c == '\n':
+				dst = append(dst, '\\', 'n')
+			case c == '\r':
+				dst = append(dst, '\\', 'r')
+			case c == '\t':
+				dst = append(dst, '\\', 't')
+			case c < 0x20 || c == 0x7f:
+				dst = append(dst, '\\', 'x', hexDigits[c>>4], hexDigits[c&15])
+			default:
+				dst = append(dst, c)
+			}
+			src = src[1:]
+			continue
+		}
+		r, size := utf8.DecodeRune(src)
+		if r == utf8.RuneError && size <= 1 {
+			if !final && !utf8.FullRune(src) {
+				return dst, src
+			}
+			dst = append(dst, '\\', 'u', 'd', 'c', hexDigits[c>>4], hexDigits[c&15])
+			src = src[1:]
+			continue
+		}
+		if unicode.IsPrint(r) {
+			dst = append(dst, src[:size]...)
+		} else {
+			dst = appendEscapedRune(dst, r)
+		}
+		src = src[size:]
+	}
+	return dst, nil
+}
+
+func appendEscapedRune(dst []byte, r rune) []byte {
+	var width int
+	switch {
+	case r <= 0xff:
+		dst, width = append(dst, '\\', 'x'), 2
+	case r <= 0xffff:
+		dst, width = append(dst, '\\', 'u'), 4
+	default:
+		dst, width = append(dst, '\\', 'U'), 8
+	}
+	h := strconv.FormatInt(int64(r), 16)
+	for i := len(h); i < width; i++ {
+		dst = append(dst, '0')
+	}
+	return append(dst, h...)
+}

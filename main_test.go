@@ -44,16 +44,31 @@ func TestScripts(t *testing.T) {
 				}
 			}
 			env.Setenv("XDG_CONFIG_HOME", filepath.Join(env.WorkDir, ".config"))
-			return nil
+			// $REPO lets a script run the repository's own files (jobs.example.yaml).
+			repo, err := os.Getwd()
+			env.Setenv("REPO", repo)
+			return err
 		},
-		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"exits":    cmdExits,
-			"signal":   cmdSignal,
-			"exitcode": cmdExitcode,
-			"waitfile": cmdWaitfile,
-			"pidsgone": cmdPidsgone,
-		},
+		Cmds: scriptCmds(),
 	})
+}
+
+type scriptCmd = func(ts *testscript.TestScript, neg bool, args []string)
+
+// scriptCmds are the custom commands the scripts use, beside testscript's
+// own (exec, cmp, stdout, wait, ...).
+func scriptCmds() map[string]scriptCmd {
+	cmds := map[string]scriptCmd{
+		"exits":    cmdExits,
+		"signal":   cmdSignal,
+		"exitcode": cmdExitcode,
+		"waitfile": cmdWaitfile,
+		"pidsgone": cmdPidsgone,
+	}
+	for name, c := range faultCmds {
+		cmds[name] = c
+	}
+	return cmds
 }
 
 type stateKey struct{}

@@ -142,6 +142,7 @@ func Run(ctx context.Context, s Streams, opts Options) error {
 		Kill:             kill,
 		Env:              opts.Env,
 		Stack:            stack,
+		StateDir:         runner.DefaultStateDir(opts.Env),
 	}
 	if opts.Debug {
 		ropts.Debug = rep.Debugf

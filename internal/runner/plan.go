@@ -29,14 +29,15 @@ type node struct {
 	dependents []*node
 	waiting    int // needs not yet succeeded
 
-	state   state
-	attempt int // attempts started so far
-	pid     int
-	host    string
-	first   time.Time // when the first attempt started
-	stop    func(error)
-	timer   func() bool // stops the pending timeout or retry timer
-	result  attemptResult
+	state     state
+	attempt   int // attempts started so far
+	pid       int
+	host      string
+	first     time.Time   // when the first attempt started
+	stop      func(error) // cancels the running attempt with a cause
+	cancelled bool        // stop was called: a cancel file may exist
+	timer     func() bool // stops the pending timeout or retry timer
+	result    attemptResult
 }
 
 type state int
@@ -48,6 +49,12 @@ const (
 	delayed               // between attempts
 	finished              // reported
 )
+
+// cancel cancels n's running attempt with cause.
+func (n *node) cancel(cause error) {
+	n.cancelled = true
+	n.stop(cause)
+}
 
 // plan is the selected jobs and everything they need, dependencies first.
 type plan struct {

@@ -322,7 +322,7 @@ func (s *scheduler) spec(n *node, now time.Time) (*task.Spec, error) {
 		guard.Var+"="+s.opts.Stack.Push(s.file.Digest, j.Name),
 		EnvValues+"="+filepath.Join(s.dir, "values"),
 	)
-	cancelFile := filepath.Join(s.dir, j.Name+".cancel."+strconv.Itoa(n.attempt))
+	cancelFile := s.cancelFile(n, n.attempt)
 	env = append(env, EnvCancelFile+"="+cancelFile)
 	if d := s.jobDeadline(n, now); !d.IsZero() {
 		env = append(env, EnvDeadline+"="+d.UTC().Format(DeadlineFormat))
@@ -356,6 +356,11 @@ func (s *scheduler) spec(n *node, now time.Time) (*task.Spec, error) {
 		spec.Stderr = s.rep.Stderr(j.Name)
 	}
 	return spec, nil
+}
+
+// cancelFile is where the executor writes why an attempt was cancelled.
+func (s *scheduler) cancelFile(n *node, attempt int) string {
+	return filepath.Join(s.dir, n.job.Name+".cancel."+strconv.Itoa(attempt))
 }
 
 // jobDeadline is the earliest deadline over an attempt of n: its own
@@ -410,7 +415,10 @@ func (s *scheduler) attemptEnded(r attemptResult) {
 		n.timer = nil
 	}
 	n.stop = nil
-	_ = os.Remove(filepath.Join(s.dir, n.job.Name+".cancel."+strconv.Itoa(r.attempt)))
+	if n.cancelled {
+		n.cancelled = false
+		_ = os.Remove(s.cancelFile(n, r.attempt))
+	}
 	n.host = r.res.Host
 	err := r.res.Err
 	if err != nil {
@@ -483,7 +491,7 @@ func (s *scheduler) timerFired(t timerEvent) {
 		n := t.node
 		if n.state == running && n.attempt == t.attempt && n.stop != nil {
 			s.opts.Debug("timeout %s after %s", n.job.Name, n.job.Timeout)
-			n.stop(&exception.TimeoutError{After: n.job.Timeout})
+			n.cancel(&exception.TimeoutError{After: n.job.Timeout})
 		}
 	case timerRetry:
 		n := t.node
@@ -634,7 +642,7 @@ func (s *scheduler) abort(why error, reason exception.Reason, all bool) {
 		switch n.state {
 		case running:
 			if n.stop != nil && (all || !n.job.Shield) {
-				n.stop(cancelled)
+				n.cancel(cancelled)
 			}
 		case ready, delayed:
 			if n.timer != nil {

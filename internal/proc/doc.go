@@ -1,0 +1,98 @@
+// Package proc is the local executor: it runs one attempt of a job (a
+// task.Spec) as `SHELL -c COMMAND` in a process group of its own on this
+// machine, delivers the job's output, turns the way it ended into an
+// exception, and returns only when nothing of it is left running.
+//
+// It owns: the shell lookup, the pipes, the one /dev/null every job reads
+// as standard input, reading standard output and standard error to EOF,
+// the signals (SIGTERM to the group on cancellation, SIGKILL after the
+// grace or when Spec.Kill is closed), reaping, and the sweep of whatever a
+// job leaves behind. It must not decide what a failure means for the run
+// (retries, fail-fast, exit status: the runner's), print anything (it only
+// emits Options.Debug events), remove the cancel file (the runner owns it),
+// close a writer it was given, or reap a process it did not start and
+// cannot attribute to one of its jobs (Close excepted, see below).
+//
+// # What the sweep catches
+//
+// When a job's leader (the shell) exits, for any reason, Exec sends SIGKILL
+// to the job's process group while the leader is still an unreaped zombie:
+// the zombie keeps the group id from being reused, so the signal cannot
+// reach an unrelated process. This kills `sleep 100 &` and every other
+// process that stayed in the group, however deep.
+//
+// On Linux, after BecomeSubreaper, orphans are reparented to aiorun instead
+// of init. The kernel hands them to the first live thread of the
+// subreaper, which for a Go program is the main thread (the runtime never
+// ends it), so after each leader exit Exec reads
+// /proc/self/task/PID/children once (PID = aiorun's pid; one read is
+// shared by the jobs that end at the same time) and looks at every child
+// that is not a live job leader of this Local. A child still in the job's
+// process group, or one whose environment carries the job's token (Exec
+// puts TokenVar first in each attempt's environment; the sweep reads
+// /proc/CHILD/environ), is killed together with its own process group when
+// it leads one (setsid, double fork, setpgid), and reaped, so it leaves no
+// zombie. The children of a killed escaped process reach aiorun in turn and
+// are caught in the next round by their group or session; rounds go on
+// until one finds nothing (at most 64). A child carrying the token of an
+// attempt of this Local that has ended is killed by whichever sweep meets
+// it; one carrying the token of another attempt in progress is left to it.
+// A child seen in the middle of execve (its environment reads empty for an
+// instant) is looked at again a millisecond later.
+//
+// Close kills what is left: the groups of the jobs still running (and
+// waits for their Exec calls), then every child of this process that is
+// not a job of another Local, whatever its environment, and reaps them.
+// Close must therefore be called after every other part of the program
+// that starts child processes has finished with them.
+//
+// What it cannot catch before Close:
+//
+//   - a process that escapes its group and drops the token from its
+//     environment (`env -i setsid daemon`, a daemon that execs itself with
+//     a clean environment) or whose environment cannot be read (a setuid
+//     program run by an unprivileged user): the sweep cannot tell which job
+//     it belongs to, so it lives until Close;
+//   - descendants that escaped under a live subreaper of the job's own (a
+//     nested aiorun, tini, systemd --user): they are that subreaper's
+//     children, and reach aiorun only when it dies; the jobs of a nested
+//     aiorun are then recognised only if TokenVar was passed on to it (its
+//     jobs' tokens follow the inherited one);
+//   - anything, without the subreaper (BecomeSubreaper not called, or not
+//     Linux): orphans go to init and only the process-group SIGKILL
+//     reaches them. On other unix systems the sweep is that SIGKILL alone,
+//     sent just after the leader was reaped (no WNOWAIT peek there), so in
+//     the instant between reap and kill the group id is not pinned;
+//   - a process that escaped with the token and died before the sweep read
+//     its environment: it stays a zombie child of aiorun until Close;
+//
+// A process in uninterruptible sleep (D state) dies of SIGKILL only when it
+// wakes, and the sweep waits for what it killed: such a process delays
+// Exec.
+//
+// # Output
+//
+// Exec reads both pipes to EOF and writes every byte it read to Spec.Stdout
+// (or the captured value) and Spec.Stderr before it returns. A writer that
+// fails is remembered and no longer written to, but its pipe is still
+// drained, so a broken sink never blocks the job. When the sweep is done
+// and a pipe is still open (held by a process the sweep could not
+// attribute), Exec waits at most PipeDrainBound for EOF, then closes its end
+// and returns; that is not a failure of the job.
+//
+// # Cost
+//
+// One goroutine per running job (the caller's, inside Exec); no thread is
+// parked per job. On Linux the pipes and a pidfd per leader are watched by
+// one epoll instance per Local, itself waited on by Go's netpoller; the
+// Exec goroutine does non-blocking reads with pooled buffers, so a job that
+// writes nothing holds no buffer. Cancellation runs in a goroutine started
+// by context.AfterFunc only when the context is cancelled. (Without
+// CLONE_PIDFD, before Linux 5.2, a thread waits in waitid per job; on other
+// unix systems each job has two reader goroutines and a thread in wait4.)
+//
+// A sweep that finds nothing costs one kill(2) and a share of one read of
+// the children file; a child it does not know costs a read of its stat
+// and of the first bytes of its environment (most are leaders that other
+// Exec calls are starting and do not know the pid of yet).
+package proc

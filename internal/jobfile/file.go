@@ -2,7 +2,16 @@
 // File whose jobs keep their declaration order and their line:column
 // positions. It uses yaml.v3's Node API, never decoding into maps, so
 // order and positions survive; every problem is an *Error that prints as
-// FILE:LINE:COL: message. It starts nothing and prints nothing.
+// FILE:LINE:COL: message (FILE: message for the file as a whole). It
+// starts nothing and prints nothing.
+//
+// Beyond the keys of the SPEC, a file may use YAML anchors, aliases and
+// merge keys (`<<: *defaults`, explicit keys winning), and top-level keys
+// that start with "x-", which are ignored: they give anchors a home, as in
+// docker compose. A file is refused before parsing when larger than
+// 16 MiB, and while being read when its aliases expand past a budget
+// (alias bombs). Syntax errors are placed at the mistake, not at the line
+// yaml.v3 names (see syntax.go).
 package jobfile
 
 import (
@@ -26,7 +35,7 @@ type File struct {
 	Env     []EnvVar // top-level env, in file order
 	Jobs    []*Job   // declaration order
 
-	index map[string]*Job
+	index map[string]int // job name -> index in Jobs
 }
 
 // EnvVar is one environment entry, in file order.
@@ -52,7 +61,12 @@ type Job struct {
 }
 
 // Job returns the job named name, or nil.
-func (f *File) Job(name string) *Job { return f.index[name] }
+func (f *File) Job(name string) *Job {
+	if i, ok := f.index[name]; ok {
+		return f.Jobs[i]
+	}
+	return nil
+}
 
 // Names returns the job names in declaration order.
 func (f *File) Names() []string {
@@ -68,6 +82,9 @@ type Error struct {
 	File string
 	Pos  Pos // zero when the problem has no position (the file as a whole)
 	Msg  string
+	// Err is the operating system's error behind a whole-file problem
+	// (fs.ErrNotExist for a missing file, ...), nil otherwise.
+	Err error
 }
 
 func (e *Error) Error() string {
@@ -76,3 +93,7 @@ func (e *Error) Error() string {
 	}
 	return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Pos.Line, e.Pos.Col, e.Msg)
 }
+
+// Unwrap returns Err, so that errors.Is(err, fs.ErrNotExist) tells a
+// missing file from a broken one.
+func (e *Error) Unwrap() error { return e.Err }

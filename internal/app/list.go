@@ -8,8 +8,9 @@ import (
 	"github.com/aiorun/aiorun/internal/exception"
 )
 
-// List prints the jobs of the file in declaration order: name, command
-// (its first line, marked when there are more), and what it awaits.
+// List prints the jobs of the file in declaration order: name (in an
+// aligned column), command (its first line, marked when there are more),
+// and notes on what it awaits, its timeout, retries and shield.
 func List(s Streams, file string) error {
 	f, err := LoadFile(file, s.In)
 	if err != nil {
@@ -36,7 +37,7 @@ func List(s Streams, file string) error {
 		}
 		line := j.Name + "\t" + cmd
 		if len(notes) > 0 {
-			line += "\t(" + strings.Join(notes, "; ") + ")"
+			line += "  (" + strings.Join(notes, "; ") + ")"
 		}
 		fmt.Fprintln(tw, line)
 	}

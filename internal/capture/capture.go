@@ -24,7 +24,8 @@ type Buffer struct {
 	threshold int
 	dir       string // where a spill file goes ("" = os.TempDir())
 	mem       []byte
-	file      *os.File
+	file      *os.File // the spill file while writing; closed by Value
+	spill     string   // the spill file's name, "" while in memory
 	size      int64
 	trailing  int64 // how many '\n' end what was written so far
 	hasSingle bool
@@ -71,7 +72,7 @@ func (b *Buffer) Write(p []byte) (int, error) {
 			b.err = fmt.Errorf("spill value to a file: %w", err)
 			return 0, b.err
 		}
-		b.file = f
+		b.file, b.spill = f, f.Name()
 	}
 	if _, err := b.file.Write(p); err != nil {
 		b.err = fmt.Errorf("spill value to %s: %w", b.file.Name(), err)
@@ -91,9 +92,17 @@ func countTrailingNewlines(p []byte) int {
 	return n
 }
 
-// Value is the finished value: the output with trailing newlines removed.
-// It is safe to read from several goroutines once the Buffer is done.
+// Value ends writing and returns the value: the output with trailing
+// newlines removed. The spill file's descriptor is closed here, so that
+// many large values do not hold many descriptors; readers reopen it by
+// name. It is safe to read from several goroutines.
 func (b *Buffer) Value() *Value {
+	if b.file != nil {
+		if err := b.file.Close(); err != nil && b.err == nil {
+			b.err = fmt.Errorf("spill value to %s: %w", b.spill, err)
+		}
+		b.file = nil
+	}
 	return &Value{buf: b}
 }
 
@@ -124,7 +133,7 @@ func (v *Value) Quotes() (single, double bool) {
 }
 
 // Small reports whether the value is held in memory.
-func (v *Value) Small() bool { return v == nil || v.buf == nil || v.buf.file == nil }
+func (v *Value) Small() bool { return v == nil || v.buf == nil || v.buf.spill == "" }
 
 // Bytes returns the value when it is held in memory, and nil, false when
 // it spilled to a file: then read it with Open.
@@ -132,7 +141,7 @@ func (v *Value) Bytes() ([]byte, bool) {
 	if v == nil || v.buf == nil {
 		return nil, true
 	}
-	if v.buf.file != nil {
+	if v.buf.spill != "" {
 		return nil, false
 	}
 	return v.buf.mem[:v.Len()], true
@@ -158,7 +167,7 @@ func (v *Value) Open() (io.ReadCloser, error) {
 	if b, ok := v.Bytes(); ok {
 		return io.NopCloser(bytes.NewReader(b)), nil
 	}
-	f, err := os.Open(v.buf.file.Name())
+	f, err := os.Open(v.buf.spill)
 	if err != nil {
 		return nil, err
 	}
@@ -181,11 +190,21 @@ func (v *Value) WriteTo(w io.Writer) (int64, error) {
 	return io.Copy(w, r)
 }
 
-// Release removes the spill file, if any. The value must not be read after.
+// Release removes the spill file, if any. The value must not be read
+// after. Releasing twice is harmless.
 func (v *Value) Release() error {
-	if v == nil || v.buf == nil || v.buf.file == nil {
+	if v == nil || v.buf == nil || v.buf.spill == "" {
 		return nil
 	}
-	f := v.buf.file
-	return errors.Join(f.Close(), os.Remove(f.Name()))
+	b := v.buf
+	var closeErr error
+	if b.file != nil {
+		closeErr = b.file.Close()
+		b.file = nil
+	}
+	err := os.Remove(b.spill)
+	if errors.Is(err, os.ErrNotExist) {
+		err = nil
+	}
+	return errors.Join(closeErr, err)
 }

@@ -16,6 +16,7 @@
 package exception
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -169,15 +170,22 @@ func (g *Group) Unwrap() []error {
 	return errs
 }
 
-// As returns err as an Exception, wrapping anything else in StartError so
-// that every failure has the three forms.
+// As returns err as an Exception: a context's own cancellation is a
+// CancelledError (with reason "deadline" when its deadline passed), and
+// anything else unknown is wrapped in StartError, so that every failure has
+// the three forms.
 func As(err error) Exception {
 	if err == nil {
 		return nil
 	}
 	var e Exception
-	if errors.As(err, &e) {
+	switch {
+	case errors.As(err, &e):
 		return e
+	case errors.Is(err, context.DeadlineExceeded):
+		return &CancelledError{Reason: ReasonDeadline}
+	case errors.Is(err, context.Canceled):
+		return &CancelledError{}
 	}
 	return &StartError{Err: err}
 }

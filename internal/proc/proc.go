@@ -537,7 +537,7 @@ func (j *job) cancel(ctx context.Context) {
 	}
 	j.cancelled, j.cause = true, cause
 	if word != "" && j.spec.CancelFile != "" {
-		if err := os.WriteFile(j.spec.CancelFile, []byte(word), 0o644); err != nil {
+		if err := os.WriteFile(j.spec.CancelFile, []byte(word+"\n"), 0o644); err != nil {
 			j.l.debugf("cancel %s: %v", j.spec.Name, err)
 		}
 	}

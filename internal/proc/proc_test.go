@@ -334,7 +334,7 @@ while :; do sleep 1; done`, "D="+dir, "CF="+filepath.Join(dir, "cancel"))
 			if got := waitFile(t, filepath.Join(dir, "reason")); got != tt.word {
 				t.Errorf("the TERM trap read %q, want %q", got, tt.word)
 			}
-			if b, err := os.ReadFile(spec.CancelFile); err != nil || string(b) != tt.word {
+			if b, err := os.ReadFile(spec.CancelFile); err != nil || string(b) != tt.word+"\n" {
 				t.Errorf("cancel file %q (%v), want %q", b, err, tt.word)
 			}
 		})

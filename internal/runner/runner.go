@@ -717,14 +717,16 @@ func (s *scheduler) finish(err error, code int) event.Result {
 
 // inheritedEnv drops what an enclosing aiorun set for its own job, which
 // means nothing to this run's jobs (the guard stack and the deadline are
-// read by the command layer and set again for each job).
+// read by the command layer and set again for each job). The executor's
+// process token stays: an enclosing aiorun still recognises its nested
+// run's processes by it.
 func inheritedEnv(env []string) []string {
 	out := make([]string, 0, len(env))
 	for _, kv := range env {
 		k, _, _ := cutEnv(kv)
 		switch {
 		case k == EnvValues, k == EnvCancelFile, k == EnvDeadline, k == EnvJob, k == guard.Var,
-			strings.HasPrefix(k, "AIORUN_VALUE_"), k == "AIORUN_JOB_TOKEN":
+			strings.HasPrefix(k, "AIORUN_VALUE_"):
 			continue
 		}
 		out = append(out, kv)

@@ -44,6 +44,11 @@ func TestScripts(t *testing.T) {
 				}
 			}
 			env.Setenv("XDG_CONFIG_HOME", filepath.Join(env.WorkDir, ".config"))
+			// Under -race, a race-enabled binary sleeps 1s at exit
+			// (atexit_sleep_ms) so that late reports get out: every aiorun
+			// a script runs would cost a second. Skip it, keeping any other
+			// GORACE options.
+			env.Setenv("GORACE", strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
 			// $REPO lets a script run the repository's own files (jobs.example.yaml).
 			repo, err := os.Getwd()
 			env.Setenv("REPO", repo)
@@ -121,7 +126,7 @@ func cmdSignal(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Value(stateKey{}).(*scriptState).signalled = c
 }
 
-// exitcode N: after wait, require the last signalled background command
+// exitcode N: after `! exec ... &name&`, signal and `wait name`, require the last signalled background command
 // to have exited with status N.
 func cmdExitcode(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 1 {

@@ -50,12 +50,6 @@ const (
 	finished              // reported
 )
 
-// cancel cancels n's running attempt with cause.
-func (n *node) cancel(cause error) {
-	n.cancelled = true
-	n.stop(cause)
-}
-
 // plan is the selected jobs and everything they need, dependencies first.
 type plan struct {
 	nodes    []*node // dependencies before dependents; ties in selection order

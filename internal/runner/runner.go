@@ -89,9 +89,6 @@ type ExitCoder interface{ ExitCode() int }
 // ended, and the Result it returns is also the last event reported.
 func Run(ctx context.Context, f *jobfile.File, opts Options, ex task.Executor, rep event.Reporter) event.Result {
 	s := newScheduler(f, opts, ex, rep)
-	if err := s.open(); err != nil {
-		return s.finish(err, 1)
-	}
 	defer s.close()
 	s.loop(ctx)
 	return s.result()
@@ -106,7 +103,8 @@ type scheduler struct {
 	rep  event.Reporter
 	plan *plan
 
-	dir      string        // per-run state directory
+	dir      string // per-run state directory, made when first needed
+	dirMade  bool
 	deadline time.Time     // the earlier of --timeout and an enclosing run's deadline
 	budget   time.Duration // how long the run had until deadline, for messages
 
@@ -155,7 +153,12 @@ func newScheduler(f *jobfile.File, opts Options, ex task.Executor, rep event.Rep
 	}
 	opts.Env = inheritedEnv(opts.Env)
 	p := newPlan(f, opts.Jobs)
+	stateDir := opts.StateDir
+	if stateDir == "" {
+		stateDir = os.TempDir()
+	}
 	return &scheduler{
+		dir:      filepath.Join(stateDir, fmt.Sprintf("aiorun-%d-%016x", os.Getpid(), rand.Uint64())),
 		file:     f,
 		opts:     opts,
 		ex:       ex,
@@ -169,13 +172,23 @@ func newScheduler(f *jobfile.File, opts Options, ex task.Executor, rep event.Rep
 	}
 }
 
-func (s *scheduler) open() error {
-	dir, err := os.MkdirTemp(s.opts.StateDir, "aiorun-")
-	if err != nil {
+// makeDir makes the run's state directory the first time a file is to be
+// put there: most runs cancel nothing and await nothing, and pay nothing.
+// Its name was drawn at random when the run began (jobs carry paths into
+// it from their start), so it cannot be guessed and made by someone else
+// first; Mkdir fails rather than use a directory that already exists.
+func (s *scheduler) makeDir() error {
+	if s.dirMade {
+		return nil
+	}
+	if err := os.Mkdir(s.dir, 0o700); err != nil {
 		return fmt.Errorf("make the run's state directory: %w", err)
 	}
-	s.dir = dir
-	return os.Mkdir(filepath.Join(dir, "values"), 0o700)
+	if err := os.Mkdir(filepath.Join(s.dir, "values"), 0o700); err != nil {
+		return fmt.Errorf("make the run's state directory: %w", err)
+	}
+	s.dirMade = true
+	return nil
 }
 
 func (s *scheduler) close() {
@@ -183,9 +196,22 @@ func (s *scheduler) close() {
 	for _, n := range s.plan.nodes {
 		_ = n.result.res.Value.Release()
 	}
+	if !s.dirMade {
+		return
+	}
 	if err := os.RemoveAll(s.dir); err != nil {
 		s.opts.Debug("remove %s: %v", s.dir, err)
 	}
+}
+
+// cancel cancels n's running attempt with cause, once the directory for
+// its cancel file exists.
+func (s *scheduler) cancel(n *node, cause error) {
+	if err := s.makeDir(); err != nil {
+		s.opts.Debug("%v: %s cannot learn why it is cancelled", err, n.job.Name)
+	}
+	n.cancelled = true
+	n.stop(cause)
 }
 
 // loop is the event loop: it starts what can start, then waits for the
@@ -320,8 +346,10 @@ func (s *scheduler) spec(n *node, now time.Time) (*task.Spec, error) {
 	env = append(env,
 		EnvJob+"="+j.Name,
 		guard.Var+"="+s.opts.Stack.Push(s.file.Digest, j.Name),
-		EnvValues+"="+filepath.Join(s.dir, "values"),
 	)
+	if len(n.needs) > 0 {
+		env = append(env, EnvValues+"="+filepath.Join(s.dir, "values"))
+	}
 	cancelFile := s.cancelFile(n, n.attempt)
 	env = append(env, EnvCancelFile+"="+cancelFile)
 	if d := s.jobDeadline(n, now); !d.IsZero() {
@@ -491,7 +519,7 @@ func (s *scheduler) timerFired(t timerEvent) {
 		n := t.node
 		if n.state == running && n.attempt == t.attempt && n.stop != nil {
 			s.opts.Debug("timeout %s after %s", n.job.Name, n.job.Timeout)
-			n.cancel(&exception.TimeoutError{After: n.job.Timeout})
+			s.cancel(n, &exception.TimeoutError{After: n.job.Timeout})
 		}
 	case timerRetry:
 		n := t.node
@@ -614,6 +642,9 @@ func (s *scheduler) succeeded(n *node) {
 
 // publish writes n's value to $AIORUN_VALUES/<NAME>.
 func (s *scheduler) publish(n *node) error {
+	if err := s.makeDir(); err != nil {
+		return err
+	}
 	path := filepath.Join(s.dir, "values", n.job.Name)
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
@@ -642,7 +673,7 @@ func (s *scheduler) abort(why error, reason exception.Reason, all bool) {
 		switch n.state {
 		case running:
 			if n.stop != nil && (all || !n.job.Shield) {
-				n.cancel(cancelled)
+				s.cancel(n, cancelled)
 			}
 		case ready, delayed:
 			if n.timer != nil {
@@ -704,13 +735,6 @@ func (s *scheduler) result() event.Result {
 		code = 1
 	}
 	res := event.Result{Mode: s.opts.Mode, Outcomes: outcomes, Err: err, ExitCode: code}
-	s.rep.Result(res)
-	return res
-}
-
-// finish ends a run that could not begin.
-func (s *scheduler) finish(err error, code int) event.Result {
-	res := event.Result{Mode: s.opts.Mode, Err: err, ExitCode: code}
 	s.rep.Result(res)
 	return res
 }

@@ -114,7 +114,7 @@ func (s *settings) key(key string) string {
 	if f := s.flags.Lookup(key); f != nil && f.Changed {
 		return "--" + key
 	}
-	if _, ok := os.LookupEnv(envVar(key)); ok {
+	if os.Getenv(envVar(key)) != "" {
 		return envVar(key)
 	}
 	if s.file != "" && s.v.InConfig(key) {
@@ -124,9 +124,10 @@ func (s *settings) key(key string) string {
 }
 
 // given reports whether the user set key anywhere, rather than leaving
-// its default.
+// its default. An empty environment variable counts as unset, as viper
+// reads it.
 func (s *settings) given(key string) bool {
-	_, inEnv := os.LookupEnv(envVar(key))
+	inEnv := os.Getenv(envVar(key)) != ""
 	f := s.flags.Lookup(key)
 	return inEnv || s.v.InConfig(key) || (f != nil && f.Changed)
 }
@@ -185,10 +186,12 @@ func (s *settings) modeOptions(mode event.Mode) (app.Options, error) {
 	return opts, nil
 }
 
+// trimParseErr keeps what is wrong from time.ParseDuration's message,
+// `time: missing unit in duration "5"`: "missing unit in duration".
 func trimParseErr(err error) string {
-	msg := err.Error()
-	if i := strings.LastIndex(msg, ": "); i >= 0 && strings.HasPrefix(msg, "time: ") {
-		return strings.TrimPrefix(msg[:i], "time: ")
+	msg := strings.TrimPrefix(err.Error(), "time: ")
+	if i := strings.LastIndex(msg, ` "`); i > 0 {
+		msg = msg[:i]
 	}
 	return msg
 }

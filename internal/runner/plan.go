@@ -2,6 +2,7 @@ package runner
 
 import (
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 	"time"
@@ -33,10 +34,11 @@ type node struct {
 	attempt   int // attempts started so far
 	pid       int
 	host      string
-	first     time.Time   // when the first attempt started
-	stop      func(error) // cancels the running attempt with a cause
-	cancelled bool        // stop was called: a cancel file may exist
-	timer     func() bool // stops the pending timeout or retry timer
+	first     time.Time      // when the first attempt started
+	stderr    io.WriteCloser // the running attempt's standard error
+	stop      func(error)    // cancels the running attempt with a cause
+	cancelled bool           // stop was called: a cancel file may exist
+	timer     func() bool    // stops the pending timeout or retry timer
 	result    attemptResult
 }
 
@@ -53,7 +55,7 @@ const (
 // plan is the selected jobs and everything they need, dependencies first.
 type plan struct {
 	nodes    []*node // dependencies before dependents; ties in selection order
-	selected []*node // the Result's order: as named, or declaration order
+	selected []*node // the Result's order: as named (a job named twice is here twice), or declaration order
 }
 
 // Select checks that every name is a job of f.
@@ -102,14 +104,12 @@ func newPlan(f *jobfile.File, names []string) *plan {
 		p.nodes = append(p.nodes, n)
 		return n
 	}
-	seen := make(map[string]bool, len(names))
 	for _, name := range names {
+		// A job named twice runs once and is in the result twice, as
+		// asyncio.gather(t, t) awaits one task twice.
 		n := visit(f.Job(name))
-		if !seen[name] {
-			seen[name] = true
-			n.selected = true
-			p.selected = append(p.selected, n)
-		}
+		n.selected = true
+		p.selected = append(p.selected, n)
 	}
 	return p
 }

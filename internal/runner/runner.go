@@ -295,6 +295,7 @@ func (s *scheduler) launch(n *node) {
 	}
 	spec, err := s.spec(n, now)
 	if err != nil {
+		s.closeStderr(n)
 		s.running--
 		s.finish1(n, nil, &exception.StartError{Err: err})
 		return
@@ -372,7 +373,6 @@ func (s *scheduler) spec(n *node, now time.Time) (*task.Spec, error) {
 		Command:    j.Run,
 		Env:        dedupEnv(env),
 		Dir:        j.Dir,
-		Stderr:     nil,
 		CancelFile: cancelFile,
 		Grace:      s.opts.Grace,
 		Kill:       s.opts.Kill,
@@ -381,9 +381,22 @@ func (s *scheduler) spec(n *node, now time.Time) (*task.Spec, error) {
 		spec.Stdout = s.opts.Passthrough
 		spec.Stderr = s.opts.PassthroughErr
 	} else {
-		spec.Stderr = s.rep.Stderr(j.Name)
+		n.stderr = s.rep.Stderr(j.Name)
+		spec.Stderr = n.stderr
 	}
 	return spec, nil
+}
+
+// closeStderr flushes what the attempt wrote to standard error after its
+// last newline.
+func (s *scheduler) closeStderr(n *node) {
+	if n.stderr == nil {
+		return
+	}
+	if err := n.stderr.Close(); err != nil {
+		s.opts.Debug("%s: standard error: %v", n.job.Name, err)
+	}
+	n.stderr = nil
 }
 
 // cancelFile is where the executor writes why an attempt was cancelled.
@@ -443,6 +456,7 @@ func (s *scheduler) attemptEnded(r attemptResult) {
 		n.timer = nil
 	}
 	n.stop = nil
+	s.closeStderr(n)
 	if n.cancelled {
 		n.cancelled = false
 		_ = os.Remove(s.cancelFile(n, r.attempt))

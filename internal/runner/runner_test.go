@@ -81,6 +81,16 @@ func TestRun(t *testing.T) {
 			},
 		},
 		{
+			name: "a job named twice runs once and is in the result twice",
+			yaml: abc, acts: abcActs,
+			opts: Options{Mode: event.Gather, Jobs: []string{"b", "b"}},
+			want: []string{
+				" 0.0s b: started",
+				" 1.0s b: finished \"b\"",
+				" 1.0s result [b=b b=b] exit 0: <nil>",
+			},
+		},
+		{
 			name: "max workers: at most two at once, in order",
 			yaml: abc, acts: abcActs,
 			opts: Options{Mode: event.Gather, MaxWorkers: 2},

@@ -109,3 +109,62 @@ func BenchmarkExecTrueVsCommand(b *testing.B) {
 	b.ReportMetric(float64(execTotal.Nanoseconds())/float64(n), "exec-ns/job")
 	b.ReportMetric(float64(cmdTotal.Nanoseconds())/float64(n), "oscmd-ns/job")
 }
+
+// BenchmarkExecDirect is one `/bin/true` job, exec'd without the shell
+// when sh is dash (one process).
+func BenchmarkExecDirect(b *testing.B) {
+	if !shared.shellPath("sh").dash {
+		b.Skip("sh is not dash: no command skips the shell")
+	}
+	spec := newSpec("bench", "/bin/true")
+	for b.Loop() {
+		if r := shared.Exec(context.Background(), spec, nil); r.Err != nil {
+			b.Fatal(r.Err)
+		}
+	}
+}
+
+// BenchmarkExecShellExternal is the same job through the shell, `sh -c
+// /bin/true`: dash forks for an external command, two processes.
+func BenchmarkExecShellExternal(b *testing.B) {
+	spec := newSpec("bench", "/bin/true")
+	for b.Loop() {
+		if r := sharedShell.Exec(context.Background(), spec, nil); r.Err != nil {
+			b.Fatal(r.Err)
+		}
+	}
+}
+
+// BenchmarkExecDirectVsShell alternates `/bin/true` without the shell,
+// `sh -c /bin/true` and `sh -c true` (a builtin: one process) job by job,
+// so that all three see the same machine load; it reports each one's mean
+// time per job.
+func BenchmarkExecDirectVsShell(b *testing.B) {
+	if !shared.shellPath("sh").dash {
+		b.Skip("sh is not dash: no command skips the shell")
+	}
+	runs := []struct {
+		l     *Local
+		spec  *task.Spec
+		total time.Duration
+		unit  string
+	}{
+		{shared, newSpec("bench", "/bin/true"), 0, "direct-ns/job"},
+		{sharedShell, newSpec("bench", "/bin/true"), 0, "sh-external-ns/job"},
+		{sharedShell, newSpec("bench", "true"), 0, "sh-builtin-ns/job"},
+	}
+	n := 0
+	for b.Loop() {
+		for i := range runs {
+			t0 := time.Now()
+			if r := runs[i].l.Exec(context.Background(), runs[i].spec, nil); r.Err != nil {
+				b.Fatal(r.Err)
+			}
+			runs[i].total += time.Since(t0)
+		}
+		n++
+	}
+	for _, r := range runs {
+		b.ReportMetric(float64(r.total.Nanoseconds())/float64(n), r.unit)
+	}
+}

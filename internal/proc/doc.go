@@ -1,6 +1,6 @@
 // Package proc is the local executor: it runs one attempt of a job (a
-// task.Spec) as `SHELL -c COMMAND` in a process group of its own on this
-// machine, delivers the job's output, turns the way it ended into an
+// task.Spec) as `SHELL -c COMMAND` (or COMMAND alone, see "Skipping the
+// shell") in a process group of its own on this machine, delivers the job's output, turns the way it ended into an
 // exception, and returns only when nothing of it is left running.
 //
 // It owns: the shell lookup, the pipes, the one /dev/null every job reads
@@ -95,4 +95,66 @@
 // the children file; a child it does not know costs a read of its stat
 // and of the first bytes of its environment (most are leaders that other
 // Exec calls are starting and do not know the pid of yet).
+//
+// # Skipping the shell
+//
+// As GNU make does, Exec runs a command that has no shell syntax without
+// the shell: dash forks for an external command even when it is the only
+// one of `sh -c` (two processes per job), and this halves the cost of
+// short jobs. It is done only where nothing observable changes (SPEC §3):
+// TestDirectMatchesShell runs a corpus of commands both ways and requires
+// the same value, standard error, exception and environment.
+//
+// When. The shell is dash (Spec.Shell resolves, through symbolic links, to
+// a program named dash linked with glibc: `sh` on Debian and Ubuntu),
+// because its -c semantics are the ones replicated here; bash is not
+// (it sources BASH_ENV, imports exported functions that can shadow any
+// command, sets SHLVL and _), nor any other shell, nor any system but
+// Linux. The command (directArgv) consists, after surrounding spaces, of
+// words separated by spaces made only of ASCII letters, digits and
+// `-_./,:=+@%^`; its first word has no '=' (an assignment), does not start
+// with '-' or '+' (`sh -c -x` reads an option), and is no builtin or
+// reserved word of dash, POSIX or bash (`true`, `echo`, `printf`, `kill`,
+// `pwd`, `test`, `time`...: those stay `sh -c`, which for a builtin is
+// one process anyway). Quotes, '\', '$', '`', `;&|<>(){}`, '#', '!', '~',
+// globs, tabs, newlines and non-ASCII bytes keep a command on the shell.
+//
+// What dash would exec. argv is the words as typed (argv[0] is the first
+// word, not its path). A first word with a '/' is executed as it is
+// (relative to Spec.Dir). Another is looked up in the PATH of Spec.Env
+// (not aiorun's), as dash does: the first regular file DIR/NAME, byte for
+// byte (a script's interpreter sees that path); the shell is used instead
+// when Spec.Env has no PATH (dash has a default of its own), when an
+// empty, relative or '%' directory comes before the file, when the file
+// is not executable (dash would try the next directories), and when
+// nothing is found. Lookups are remembered per (PATH, name) for the life
+// of the Local and never invalidated: a run is short, and the answers that
+// can go stale are harmless but one (a command created during the run in
+// a PATH directory before the one where it was found is not seen).
+//
+// The environment is the one dash exports (dashEnv): names that are not
+// shell names dropped (exported bash functions among them), the last of
+// duplicates kept, IFS, OPTIND and PPID reset when present, PWD kept when
+// it names the job's directory and set to its physical path otherwise.
+// Only the order of the entries differs (dash exports in the order of its
+// hash table).
+//
+// Failures go to the shell. When the exec fails (not found, not
+// executable, a directory, a script without #! that dash would run
+// itself, a missing interpreter, E2BIG...), Exec starts `sh -c COMMAND`
+// instead, and the shell reports the failure in its own words and status
+// (`sh: 1: NAME: not found`, 127; `Permission denied`, 126). No message is
+// made up here but one: a command killed by a signal S that aiorun did not
+// send ends, as dash reports its child's death, as ExitError(128+S) with
+// dash's line on standard error ("Killed", "Segmentation fault (core
+// dumped)"; none for SIGINT and SIGPIPE), not as CancelledError(S).
+//
+// Known differences, by design: the command's parent is aiorun, not a
+// shell (PPid in /proc, getppid); a signal sent from outside to the whole
+// process group (`kill -- -PGID`, `kill 0` in the command) is reported as
+// above, where the shell, killed too, would have ended as
+// CancelledError(S) with no message; and on cancellation the command
+// itself gets SIGTERM and its grace, where dash, dying at once of the
+// SIGTERM, would have had the sweep SIGKILL it early. Tests force the
+// shell with Local.noDirect.
 package proc

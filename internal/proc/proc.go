@@ -55,6 +55,10 @@ type Options struct {
 	SpillDir  string                           // where values larger than Threshold spill ("" = os.TempDir())
 	Threshold int                              // capture.DefaultThreshold when 0
 	Debug     func(format string, args ...any) // nil: no debug events
+	// OnSignal, when set, is told of each signal sent to a job's process
+	// group (SIGTERM on cancellation, SIGKILL after the grace), from the
+	// goroutine that sent it (--trace). It must not block.
+	OnSignal func(job string, pid int, sig string, why string)
 }
 
 // Local runs attempts as process groups on this machine. It is safe for
@@ -72,6 +76,13 @@ type Local struct {
 	shellMu sync.Mutex
 	shells  map[string]shellLookup
 
+	// Skipping the shell (direct.go): PATH lookups, a pool of name sets
+	// for dashEnv, and the tests' switch to keep every job on the shell.
+	cmdMu    sync.Mutex
+	cmds     map[cmdKey]cmdLookup
+	names    sync.Pool // map[string]int
+	noDirect bool
+
 	mu      sync.Mutex
 	closed  bool
 	leaders map[int]struct{}    // leaders started and not yet reaped
@@ -87,6 +98,7 @@ type Local struct {
 type shellLookup struct {
 	path string
 	err  error
+	dash bool // the shell is dash: commands without shell syntax skip it
 }
 
 // NewLocal opens /dev/null, once, for every job's standard input, and
@@ -153,17 +165,22 @@ func (l *Local) debugf(format string, args ...any) {
 // Exec runs one attempt: spec.Shell ("sh" when empty, looked up in PATH
 // once per name) with -c spec.Command, the environment spec.Env plus
 // TokenVar, the directory spec.Dir, standard input /dev/null, in a process
-// group of its own. started, when not nil, is called with the leader's pid
-// once it runs. Exec returns once the leader is reaped, the sweep is done
-// and the output delivered; Result.Value is the captured standard output
-// (nil when spec.Stdout is set, or when nothing started), Result.Pid the
-// leader's pid (0 when nothing started).
+// group of its own. When the shell is dash and the command has no shell
+// syntax, the command is exec'd without it, with the same observable
+// outcome (see the package documentation, "Skipping the shell"). started,
+// when not nil, is called with the leader's pid once it runs. Exec returns
+// once the leader is reaped, the sweep is done and the output delivered;
+// Result.Value is the captured standard output (nil when spec.Stdout is
+// set, or when nothing started), Result.Pid the leader's pid (0 when
+// nothing started).
 //
 // Result.Err is nil for exit status 0; *exception.ExitError for another
 // status; *exception.CancelledError{Signal: S} for a leader killed by a
-// signal aiorun did not send; the exception of context.Cause(ctx) when Exec
-// signalled the job because ctx was cancelled, whatever the job did then
-// (a cause that is not an exception is a CancelledError: with
+// signal aiorun did not send (for a command run without the shell,
+// *exception.ExitError{128+S} and dash's message on standard error, as
+// the shell would have reported it); the exception of context.Cause(ctx)
+// when Exec signalled the job because ctx was cancelled, whatever the job
+// did then (a cause that is not an exception is a CancelledError: with
 // ReasonDeadline for context.DeadlineExceeded, without a reason else);
 // *exception.CancelledError{Reason: ReasonSignal} when spec.Kill was closed
 // while ctx was not cancelled; *exception.StartError when nothing could be
@@ -199,6 +216,9 @@ func (l *Local) Exec(ctx context.Context, spec *task.Spec, started func(pid int)
 	} else {
 		buf := capture.New(l.opts.SpillDir, l.threshold)
 		j.out.sink = buf
+		if spec.StdoutTee != nil {
+			j.out.sink = &teeWriter{w: buf, tee: spec.StdoutTee}
+		}
 		value = buf.Value()
 	}
 	j.errs.sink = spec.Stderr
@@ -222,10 +242,11 @@ func (l *Local) start(j *job) error {
 	if shell == "" {
 		shell = "sh"
 	}
-	path, err := l.shellPath(shell)
-	if err != nil {
-		return &startFailure{err: err}
+	sh := l.shellPath(shell)
+	if sh.err != nil {
+		return &startFailure{err: sh.err}
 	}
+	path := sh.path
 	var outp, errp [2]int
 	if err := pipe(outp[:]); err != nil {
 		return startFailed(fmt.Errorf("create a pipe: %w", err))
@@ -240,22 +261,39 @@ func (l *Local) start(j *job) error {
 		return startFailed(err)
 	}
 	j.token = l.newToken()
+	file, argv, env, direct := l.directExec(j.spec, sh.dash, j.token)
+	if !direct {
+		file, argv, env = path, []string{shell, "-c", j.spec.Command}, withToken(j.spec.Env, j.token)
+	}
 	pidfd := -1
 	attr := &syscall.ProcAttr{
 		Dir:   j.spec.Dir,
-		Env:   withToken(j.spec.Env, j.token),
+		Env:   env,
 		Files: []uintptr{l.stdin, uintptr(outp[1]), uintptr(errp[1])},
 		Sys:   sysProcAttr(&pidfd),
 	}
-	pid, _, err := syscall.StartProcess(path, []string{shell, "-c", j.spec.Command}, attr)
+	pid, _, err := syscall.StartProcess(file, argv, attr)
+	if err != nil && direct {
+		// Whatever the exec could not do (not executable, a directory, a
+		// script without #! that dash runs itself, a missing
+		// interpreter...), the shell does or reports in its own words.
+		l.debugf("spawn %s: exec %s: %v; running it through the shell", j.spec.Name, file, err)
+		direct, pidfd = false, -1
+		attr.Env = withToken(j.spec.Env, j.token)
+		pid, _, err = syscall.StartProcess(path, []string{shell, "-c", j.spec.Command}, attr)
+	}
 	closeFds(outp[1], errp[1])
 	if err != nil {
 		l.forgetToken(j.token)
 		j.abandon()
 		return startFailed(describeStart(path, j.spec.Dir, err))
 	}
-	j.pid, j.pidfd, j.start = pid, pidfd, time.Now()
-	l.debugf("spawn %s pid=%d: %s -c %s", j.spec.Name, pid, shell, shellQuote(j.spec.Command))
+	j.pid, j.pidfd, j.start, j.direct = pid, pidfd, time.Now(), direct
+	if direct {
+		l.debugf("spawn %s pid=%d: %s (no shell: %s)", j.spec.Name, pid, shellQuote(j.spec.Command), file)
+	} else {
+		l.debugf("spawn %s pid=%d: %s -c %s", j.spec.Name, pid, shell, shellQuote(j.spec.Command))
+	}
 	if closed := l.addLeader(pid); closed {
 		j.mu.Lock()
 		j.killed = true
@@ -282,19 +320,20 @@ func describeStart(path, dir string, err error) error {
 }
 
 // shellPath looks name up in PATH once; the answer, found or not, is kept.
-func (l *Local) shellPath(name string) (string, error) {
+func (l *Local) shellPath(name string) shellLookup {
 	l.shellMu.Lock()
 	defer l.shellMu.Unlock()
 	if r, ok := l.shells[name]; ok {
-		return r.path, r.err
+		return r
 	}
 	path, err := exec.LookPath(name)
 	if err == nil {
 		// The job's Dir must not change what a relative path names.
 		path, err = filepath.Abs(path)
 	}
-	l.shells[name] = shellLookup{path, err}
-	return path, err
+	r := shellLookup{path: path, err: err, dash: err == nil && shellIsDash(path)}
+	l.shells[name] = r
+	return r
 }
 
 func (l *Local) newToken() string {
@@ -325,6 +364,12 @@ func (l *Local) forgetLeader(pid int) {
 	l.mu.Lock()
 	delete(l.leaders, pid)
 	l.mu.Unlock()
+}
+
+func (l *Local) isClosed() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.closed
 }
 
 func (l *Local) isLeader(pid int) bool {
@@ -435,6 +480,10 @@ type job struct {
 	w     waker
 	out   stream
 	errs  stream
+
+	// direct: the leader is the command itself, exec'd without the shell;
+	// a signal that kills it is reported as dash would report it.
+	direct bool
 
 	done       chan struct{} // closed once the leader's exit is seen
 	cancelDone chan struct{} // closed when the cancellation goroutine ends
@@ -586,6 +635,26 @@ func (j *job) signal(sig unix.Signal, why string) {
 		return
 	}
 	j.l.debugf("signal %s pid=%d %s (%s)", j.spec.Name, j.pid, unix.SignalName(sig), why)
+	if j.l.opts.OnSignal != nil {
+		j.l.opts.OnSignal(j.spec.Name, j.pid, unix.SignalName(sig), why)
+	}
+}
+
+// teeWriter captures a job's standard output in w and also hands it to
+// tee (Spec.StdoutTee). The tee's first error drops it; w's is returned.
+type teeWriter struct {
+	w   io.Writer
+	tee io.Writer
+}
+
+func (t *teeWriter) Write(p []byte) (int, error) {
+	n, err := t.w.Write(p)
+	if t.tee != nil {
+		if _, terr := t.tee.Write(p); terr != nil {
+			t.tee = nil
+		}
+	}
+	return n, err
 }
 
 // outcome turns the leader's wait status into the attempt's Err.
@@ -598,6 +667,15 @@ func (j *job) outcome(ws syscall.WaitStatus) error {
 		return causeException(cause)
 	case killed:
 		return &exception.CancelledError{Reason: exception.ReasonSignal}
+	case ws.Signaled() && j.direct && !j.l.isClosed():
+		// What dash, waiting for the command, would have said and exited
+		// with (see the package documentation, "Skipping the shell").
+		// Close's SIGKILL is aiorun's own: it stays a CancelledError.
+		msg, status := signalDeath(ws.Signal(), ws.CoreDump())
+		if msg != "" {
+			j.errs.deliver(j, []byte(msg))
+		}
+		return &exception.ExitError{Code: status}
 	case ws.Signaled():
 		return &exception.CancelledError{Signal: int(ws.Signal())}
 	case ws.ExitStatus() != 0:

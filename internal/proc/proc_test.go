@@ -28,6 +28,10 @@ import (
 // parallel: Close kills every child of the test process.
 var shared *Local
 
+// sharedShell is a Local that runs every command through the shell
+// (noDirect), for the differential tests of skipping the shell.
+var sharedShell *Local
+
 func TestMain(m *testing.M) {
 	if err := BecomeSubreaper(); err != nil && !errors.Is(err, errors.ErrUnsupported) {
 		fmt.Fprintln(os.Stderr, err)
@@ -39,10 +43,19 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	shared = l
+	sh, err := NewLocal(Options{})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	sh.noDirect = true
+	sharedShell = sh
 	code := m.Run()
-	if err := l.Close(); err != nil {
-		fmt.Fprintln(os.Stderr, "close:", err)
-		code = 1
+	for _, l := range []*Local{sh, l} {
+		if err := l.Close(); err != nil {
+			fmt.Fprintln(os.Stderr, "close:", err)
+			code = 1
+		}
 	}
 	os.Exit(code)
 }

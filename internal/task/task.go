@@ -21,9 +21,22 @@ type Spec struct {
 	Env     []string // the complete environment, "KEY=value"
 	Dir     string   // working directory; "" means aiorun's own
 
+	// Vars are the entries of Env that aiorun and the job file set (the
+	// file's and the job's env, awaited values, AIORUN_*), without the
+	// environment aiorun inherited: what a remote executor sends along.
+	Vars []string
+	// Host is the host the job is pinned to (its `host:` key); executors
+	// without hosts ignore it.
+	Host string
+
 	// Stdout, when set, receives the job's standard output live (run's
 	// passthrough); when nil the output is captured as the job's value.
 	Stdout io.Writer
+	// StdoutTee, when set and Stdout is nil, also receives the job's
+	// standard output live while it is captured as the value (--output
+	// stream, --log-dir). An error writing to it is ignored, and nothing
+	// more is written to it: the value is still captured whole.
+	StdoutTee io.Writer
 	// Stderr receives the job's standard error live. It is typically a
 	// line-prefixing writer; the executor closes nothing it was given.
 	Stderr io.Writer
@@ -53,6 +66,25 @@ type Result struct {
 	Pid int
 	// Host is where the job ran, for remote executors; "" when local.
 	Host string
+	// SlurmJob is the Slurm step the job ran as, JOBID.STEPID; "" when
+	// not run by Slurm.
+	SlurmJob string
+}
+
+// Info is what an executor tells of an attempt once it runs.
+type Info struct {
+	Pid      int    // the local process: the job's leader, or the ssh or srun client
+	Host     string // where it runs, for remote executors
+	SlurmJob string // JOBID.STEPID, when already known
+}
+
+// InfoExecutor is implemented by executors that tell where an attempt
+// runs as it starts (the remote ones). The runner calls ExecInfo instead
+// of Exec when the executor has it; its started is called as Exec's is,
+// with an Info instead of a pid.
+type InfoExecutor interface {
+	Executor
+	ExecInfo(ctx context.Context, spec *Spec, started func(Info)) Result
 }
 
 // Executor runs attempts. Exec blocks until the attempt has ended, its

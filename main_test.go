@@ -5,9 +5,11 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -37,9 +39,11 @@ func TestScripts(t *testing.T) {
 		UpdateScripts: *update,
 		Setup: func(env *testscript.Env) error {
 			env.Values[stateKey{}] = &scriptState{}
-			// A clean slate: no inherited aiorun settings or colour wishes.
+			// A clean slate: no inherited aiorun settings, colour wishes or
+			// CI (CI itself runs the tests with CI=true, maybe on GitHub).
 			for _, kv := range os.Environ() {
-				if k, _, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "AIORUN_") || k == "NO_COLOR" {
+				if k, _, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "AIORUN_") ||
+					slices.Contains([]string{"NO_COLOR", "CI", "GITHUB_ACTIONS", "GITLAB_CI", "GITHUB_STEP_SUMMARY"}, k) {
 					env.Setenv(k, "")
 				}
 			}
@@ -70,6 +74,7 @@ func scriptCmds() map[string]scriptCmd {
 		"waitfile": cmdWaitfile,
 		"pidsgone": cmdPidsgone,
 	}
+	maps.Copy(cmds, uxCmds)
 	for name, c := range faultCmds {
 		cmds[name] = c
 	}

@@ -21,7 +21,7 @@ FILE is the first argument when it ends in .yaml or .yml, or is "-" (standard
 input); -f names it explicitly. Without either, jobs.yaml or jobs.yml in the
 current directory is used. Without JOB names, ` + byDefault + ` runs.
 
-Every flag can also be set as AIORUN_<FLAG> in the environment (AIORUN_TIMEOUT=5s,
+Every flag can also be set as AIORUN_ plus its name in the environment (AIORUN_TIMEOUT=5s,
 AIORUN_MAX_WORKERS=4) or in .aiorun.yaml / $XDG_CONFIG_HOME/aiorun/config.yaml
 (max-workers: 4); a flag wins over the environment, which wins over the file.`,
 		Args:              cobra.ArbitraryArgs,
@@ -37,6 +37,8 @@ AIORUN_MAX_WORKERS=4) or in .aiorun.yaml / $XDG_CONFIG_HOME/aiorun/config.yaml
 	f.String("color", "auto", "colour: auto (only on a terminal, never under NO_COLOR), always or never")
 	f.Bool("json", false, "one JSON event per line on standard output instead of the text lines")
 	_ = c.RegisterFlagCompletionFunc("color", cobra.FixedCompletions([]string{"auto", "always", "never"}, cobra.ShellCompDirectiveNoFileComp))
+	addOutputFlags(c)
+	addRemoteFlags(c)
 
 	c.RunE = func(c *cobra.Command, args []string) error {
 		conf, err := loadSettings(c)

@@ -88,7 +88,8 @@ func configPath() (string, error) {
 // checkKeys refuses config keys that are no flag of any mode command, so
 // that a typo is not silently ignored.
 func (s *settings) checkKeys() error {
-	known := []string{"file", "timeout", "return-exceptions", "max-workers", "grace", "debug", "color", "json"}
+	known := append([]string{"file", "timeout", "return-exceptions", "max-workers", "grace", "debug", "color", "json"}, outputKeys...)
+	known = append(known, remoteKeys...)
 	for _, key := range s.v.AllKeys() {
 		if slices.Contains(known, key) || s.flags.Lookup(key) != nil {
 			continue
@@ -180,6 +181,8 @@ func (s *settings) modeOptions(mode event.Mode) (app.Options, error) {
 	if c := opts.Color; c != "auto" && c != "always" && c != "never" {
 		errs = append(errs, fmt.Errorf("%s: want auto, always or never, got %q", s.key("color"), c))
 	}
+	errs = append(errs, s.outputOptions(&opts)...)
+	errs = append(errs, s.remoteOptions(&opts)...)
 	if len(errs) > 0 {
 		return opts, &app.UsageError{Msg: errors.Join(errs...).Error()}
 	}

@@ -49,6 +49,22 @@ type Options struct {
 	JSON             bool
 	// Env is the environment aiorun runs in (os.Environ()); jobs inherit it.
 	Env []string
+
+	// Where the jobs run (SPEC §9, executor.go): Remote from flags and the
+	// environment, which win over the job file; RemoteDefaults from the
+	// config file, which the job file wins over.
+	Remote, RemoteDefaults Remote
+
+	// What the run leaves behind and how it looks (see outputs.go).
+	JUnit    string // --junit FILE: JUnit XML report
+	LogDir   string // --log-dir DIR: each job's output in files, and a job log
+	Timings  bool   // --timings: a table of the jobs' times on stderr at the end
+	Trace    string // --trace FILE: Chrome trace-event JSON
+	Timeline string // --timeline FILE: SVG Gantt chart
+	Output   string // --output value|stream|group|raw ("" is value)
+	DryRun   bool   // --dry-run: print the plan, start nothing
+	CI       string // --ci auto|github|gitlab|plain|none ("" is auto)
+	Progress bool   // the live status line on a terminal (--progress)
 }
 
 // UsageError is a mistake on the command line: exit status 2.
@@ -77,6 +93,11 @@ var DefaultFiles = []string{"jobs.yaml", "jobs.yml"}
 
 // LoadFile loads the job file named by path, or the default one.
 func LoadFile(path string, stdin io.Reader) (*jobfile.File, error) {
+	return LoadFileWith(path, stdin, jobfile.LoadOptions{})
+}
+
+// LoadFileWith is LoadFile for the executor o names.
+func LoadFileWith(path string, stdin io.Reader, o jobfile.LoadOptions) (*jobfile.File, error) {
 	if path == "" {
 		for _, name := range DefaultFiles {
 			if _, err := os.Stat(name); err == nil {
@@ -88,18 +109,21 @@ func LoadFile(path string, stdin io.Reader) (*jobfile.File, error) {
 			return nil, &UsageError{Msg: "no job file: name one, or run where jobs.yaml or jobs.yml is"}
 		}
 	}
-	return jobfile.Load(path, stdin)
+	return jobfile.LoadWith(path, stdin, o)
 }
 
 // Run runs a mode command (run, gather, as-completed).
 func Run(ctx context.Context, s Streams, opts Options) error {
-	f, err := LoadFile(opts.File, s.In)
+	f, err := LoadFileWith(opts.File, s.In, opts.loadOptions())
 	if err != nil {
 		return err
 	}
 	jobs, err := selectJobs(f, opts)
 	if err != nil {
 		return err
+	}
+	if opts.DryRun {
+		return DryRun(s, f, jobs, opts)
 	}
 	stack := guard.Parse(getenv(opts.Env, guard.Var))
 	if err := stack.Check(f.Digest, runner.Closure(f, jobs)); err != nil {
@@ -113,7 +137,14 @@ func Run(ctx context.Context, s Streams, opts Options) error {
 	ctx, stop := context.WithCancelCause(ctx)
 	defer stop(nil)
 	outputFailed := func(err error) { stop(&OutputError{Err: err}) }
-	rep := newReporter(s, opts, outputFailed)
+	outs, err := openOutputs(s, opts, f, jobs)
+	if err != nil {
+		return err
+	}
+	if !outs.colour() {
+		opts.Color = "never"
+	}
+	rep := newReporter(outs.streams, opts, outputFailed)
 	defer watchReader(s.Out, outputFailed)()
 	kill := make(chan struct{})
 	defer trapSignals(stop, kill)()
@@ -121,15 +152,16 @@ func Run(ctx context.Context, s Streams, opts Options) error {
 	if err := proc.BecomeSubreaper(); err != nil && opts.Debug {
 		rep.Debugf("not a child subreaper: %v", err)
 	}
-	popts := proc.Options{}
+	popts := proc.Options{OnSignal: outs.onSignal()}
 	if opts.Debug {
 		popts.Debug = rep.Debugf
 	}
-	ex, err := proc.NewLocal(popts)
+	ex, err := openExecutor(ctx, opts, f, jobs, popts, rep)
 	if err != nil {
-		return err
+		outs.closeFiles()
+		return startFailed(err)
 	}
-	defer ex.Close()
+	defer ex.close()
 
 	ropts := runner.Options{
 		Mode:             opts.Mode,
@@ -137,7 +169,7 @@ func Run(ctx context.Context, s Streams, opts Options) error {
 		Timeout:          opts.Timeout,
 		Deadline:         deadline,
 		ReturnExceptions: opts.ReturnExceptions,
-		MaxWorkers:       opts.MaxWorkers,
+		MaxWorkers:       workerLimit(opts.MaxWorkers, ex.slots),
 		Grace:            opts.Grace,
 		Kill:             kill,
 		Env:              opts.Env,
@@ -148,10 +180,11 @@ func Run(ctx context.Context, s Streams, opts Options) error {
 		ropts.Debug = rep.Debugf
 	}
 	if opts.Mode == event.Run && !opts.JSON {
-		ropts.Passthrough, ropts.PassthroughErr = s.Out, s.Err
+		ropts.Passthrough, ropts.PassthroughErr = outs.passthrough(s.Out, s.Err, jobs[0])
 	}
-	res := runner.Run(ctx, f, ropts, ex, rep)
-	return exitStatus(opts.Mode, res, rep.Err())
+	res := runner.Run(ctx, f, ropts, ex.Executor, outs.reporter(rep))
+	failed := outs.finish(rep)
+	return exit(exitStatus(opts.Mode, res, rep.Err()), failed)
 }
 
 // selectJobs checks the named jobs, and picks run's entry job.
@@ -204,6 +237,7 @@ func newReporter(s Streams, opts Options, onWriteError func(error)) *report.Repo
 		ReturnExceptions: opts.ReturnExceptions,
 		Color:            useColor(opts.Color, s.OutTTY, opts.Env),
 		ErrColor:         useColor(opts.Color, s.ErrTTY, opts.Env),
+		Output:           report.Output(opts.Output),
 		OnWriteError:     onWriteError,
 	}
 	rs := report.Streams{Out: s.Out, Err: s.Err}

@@ -22,12 +22,13 @@ const (
 
 // Started: an attempt of a job started.
 type Started struct {
-	Job     string
-	Time    time.Time
-	Pid     int
-	Host    string
-	Needs   []string // the jobs it awaited
-	Attempt int      // 1 for the first attempt
+	Job      string
+	Time     time.Time
+	Pid      int
+	Host     string
+	SlurmJob string   // the Slurm step, JOBID.STEPID, when known at the start
+	Needs    []string // the jobs it awaited
+	Attempt  int      // 1 for the first attempt
 }
 
 // Finished: a job reached its final state. Every selected job, and every
@@ -42,6 +43,7 @@ type Finished struct {
 	Err      error // nil on success, else an exception.Exception
 	Pid      int
 	Host     string
+	SlurmJob string // the Slurm step of the last attempt, JOBID.STEPID
 	Attempts int
 	// Selected is false for a job that only runs because a selected one
 	// needs it: it is not part of the Result.
@@ -89,4 +91,14 @@ type Reporter interface {
 	// called once per attempt; the caller closes it when the attempt ends,
 	// which flushes a last line that had no newline.
 	Stderr(job string) io.WriteCloser
+}
+
+// StdoutReporter is implemented by reporters that also want a job's
+// standard output live, as it is written, beside the value the executor
+// captures (--output stream, --log-dir). Stdout is called once per attempt,
+// like Stderr, and the caller closes what it returns when the attempt
+// ends; it returns nil when the reporter does not want it, and then the
+// executor captures the value alone.
+type StdoutReporter interface {
+	Stdout(job string) io.WriteCloser
 }

@@ -32,11 +32,12 @@ const (
 	msgMergeCycle = "merge of anchor %q into itself"
 
 	// Keys.
-	msgUnknownKey   = "unknown key %q%s"
-	msgUnknownKeyIn = "unknown key %q in job %q%s"
-	msgDuplicate    = "duplicate %s (first defined at %d:%d)"
-	msgBadJobName   = "bad job name %q (names match [A-Za-z0-9][A-Za-z0-9_.-]*)"
-	msgBadEnvName   = "bad env name %q (names match [A-Za-z_][A-Za-z0-9_]*)"
+	msgUnknownKey    = "unknown key %q%s"
+	msgUnknownKeyIn  = "unknown key %q in job %q%s"
+	msgUnknownKeyIn2 = "unknown key %q in %s%s"
+	msgDuplicate     = "duplicate %s (first defined at %d:%d)"
+	msgBadJobName    = "bad job name %q (names match [A-Za-z0-9][A-Za-z0-9_.-]*)"
+	msgBadEnvName    = "bad env name %q (names match [A-Za-z_][A-Za-z0-9_]*)"
 
 	// Values. msgWrongType reads "timeout: want a duration like "5s", got a sequence".
 	msgWrongType   = "%s: want %s, got %s"
@@ -47,6 +48,7 @@ const (
 	msgDirMissing  = "dir %q does not exist%s"
 	msgDirNotDir   = "dir %q is not a directory"
 	msgDirStat     = "dir %q: %v"
+	msgHostUnknown = "job %q: host %q is none of the run's hosts (%s)"
 
 	// needs.
 	msgNeedsSelf     = "job %q needs itself"

@@ -35,6 +35,14 @@ type File struct {
 	Env     []EnvVar // top-level env, in file order
 	Jobs    []*Job   // declaration order
 
+	// Where the jobs run (SPEC §9; see remote.go).
+	Executor    string   // "local", "ssh" or "slurm" as the file says; "" when it does not
+	ExecutorPos Pos      // of the executor value
+	SSHCommand  string   // ssh_command; "" when not set
+	Hosts       []string // hosts, as written
+	HostsPos    []Pos    // the position of each entry of Hosts
+	SlurmArgs   []string // slurm.args
+
 	index map[string]int // job name -> index in Jobs
 }
 
@@ -52,7 +60,9 @@ type Job struct {
 	Run        string
 	Timeout    time.Duration // 0: none
 	Env        []EnvVar
-	Dir        string // absolute, checked to exist; "" when not set
+	Dir        string // absolute, checked to exist; as written for the ssh executor; "" when not set
+	Host       string // the host it is pinned to (ssh); "" when not set
+	HostPos    Pos    // of the host value
 	Needs      []string
 	Shield     bool
 	Retries    int

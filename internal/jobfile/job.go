@@ -13,7 +13,7 @@ import (
 )
 
 // jobKeys are the keys of a job mapping.
-var jobKeys = []string{"run", "timeout", "env", "dir", "needs", "shield", "retries", "retry_delay"}
+var jobKeys = []string{"run", "timeout", "env", "dir", "needs", "shield", "retries", "retry_delay", "host"}
 
 const (
 	maxRetries        = 1000
@@ -99,7 +99,13 @@ func (p *parser) jobFields(j *Job, key, m *yaml.Node) (needsAt []Pos, err error)
 		case "env":
 			j.Env, err = p.env(kv, j.Name)
 		case "dir":
-			j.Dir, err = p.dir(kv)
+			var d dirCheck
+			d, err = p.dir(kv)
+			j.Dir = d.resolved
+			p.dirs = append(p.dirs, jobDir{j, d})
+		case "host":
+			j.Host, err = p.nonEmptyText(kv, "a host name")
+			j.HostPos = posOf(kv.value)
 		case "needs":
 			j.Needs, needsAt, err = p.needs(j.Name, kv)
 		case "shield":
@@ -154,12 +160,22 @@ func (p *parser) retryDelay(kv pair) (time.Duration, error) {
 	return d, err
 }
 
+// dirCheck is a job's dir as written, resolved on this machine, and what
+// is wrong with it here; placeJobs decides which applies.
+type dirCheck struct {
+	written  string
+	resolved string // absolute and clean
+	err      *Error // it does not exist here, or is no directory
+}
+
 // dir is the job's working directory: absolute and clean, relative paths
-// taken from the job file's directory. It must exist and be a directory.
-func (p *parser) dir(kv pair) (string, error) {
+// taken from the job file's directory. It must exist and be a directory
+// where jobs run on this machine (placeJobs); for the ssh executor it is
+// kept as written, relative to the remote login directory.
+func (p *parser) dir(kv pair) (dirCheck, error) {
 	s, err := p.nonEmptyText(kv, "a directory path")
 	if err != nil {
-		return "", err
+		return dirCheck{}, err
 	}
 	path, resolved := s, ""
 	if !filepath.IsAbs(path) {
@@ -167,16 +183,17 @@ func (p *parser) dir(kv pair) (string, error) {
 		resolved = " (resolved to " + path + ")"
 	}
 	path = filepath.Clean(path)
+	d := dirCheck{written: s, resolved: path}
 	fi, err := os.Stat(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return "", p.errorf(kv.value, msgDirMissing, s, resolved)
+		d.err = p.errorf(kv.value, msgDirMissing, s, resolved)
 	case err != nil:
-		return "", p.errorf(kv.value, msgDirStat, s, unwrapPathError(err))
+		d.err = p.errorf(kv.value, msgDirStat, s, unwrapPathError(err))
 	case !fi.IsDir():
-		return "", p.errorf(kv.value, msgDirNotDir, s)
+		d.err = p.errorf(kv.value, msgDirNotDir, s)
 	}
-	return path, nil
+	return d, nil
 }
 
 // needs reads the names a job awaits: one name, or a sequence of names.

@@ -19,6 +19,11 @@ const stdinName = "<stdin>"
 // device, a socket: never opened for reading) is an *Error without a
 // position whose Err is the operating system's error, if any.
 func Load(path string, stdin io.Reader) (*File, error) {
+	return LoadWith(path, stdin, LoadOptions{})
+}
+
+// LoadWith is Load for the executor o names (see ParseWith).
+func LoadWith(path string, stdin io.Reader, o LoadOptions) (*File, error) {
 	if path == "-" {
 		data, err := readStdin(stdin)
 		if err != nil {
@@ -28,13 +33,13 @@ func Load(path string, stdin io.Reader) (*File, error) {
 		if err != nil {
 			return nil, newError(stdinName, Pos{}, err, "current directory: %v", err)
 		}
-		return Parse(stdinName, data, dir)
+		return ParseWith(stdinName, data, dir, o)
 	}
 	data, err := readFile(path)
 	if err != nil {
 		return nil, err
 	}
-	return Parse(path, data, filepath.Dir(path))
+	return ParseWith(path, data, filepath.Dir(path), o)
 }
 
 // readStdin reads all of r, up to the size limit.

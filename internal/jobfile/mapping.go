@@ -34,6 +34,8 @@ type parser struct {
 	sizes   map[*yaml.Node]int // node counts of aliased nodes, once counted
 	merging []*yaml.Node       // mappings whose merge keys are being expanded
 	needsAt [][]Pos            // per job: the position of each of its needs
+	noShell *Error             // the shell is not on this machine's PATH
+	dirs    []jobDir           // each job's dir, in file order
 }
 
 // errorf is the problem at node n.

@@ -20,10 +20,10 @@ const maxSize = 16 << 20
 // topKeys are the keys of the file's top-level mapping. Keys that start
 // with "x-" are extension fields and are ignored, as in docker compose:
 // they give anchors a home (`x-defaults: &defaults {timeout: 5s}`).
-var topKeys = []string{"version", "shell", "env", "jobs"}
+var topKeys = []string{"version", "shell", "env", "jobs", "executor", "ssh_command", "hosts", "slurm"}
 
 // topKeysShown lists the top-level keys in an unknown-key message.
-const topKeysShown = "version, shell, env, jobs, x-*"
+const topKeysShown = "version, shell, env, jobs, executor, ssh_command, hosts, slurm, x-*"
 
 // Parse validates data, the content of the job file named name (as it
 // appears in messages), and returns it as a File. Relative job dirs are
@@ -32,6 +32,13 @@ const topKeysShown = "version, shell, env, jobs, x-*"
 // whole (too large). Parse checks that each job's dir exists and that the
 // shell is on PATH, and starts nothing.
 func Parse(name string, data []byte, dir string) (*File, error) {
+	return ParseWith(name, data, dir, LoadOptions{})
+}
+
+// ParseWith is Parse for the executor o names: the checks against this
+// machine (the shell on PATH, each dir existing) are made only for the
+// executors that run jobs here (see LoadOptions).
+func ParseWith(name string, data []byte, dir string, o LoadOptions) (*File, error) {
 	if len(data) > maxSize {
 		return nil, newError(name, Pos{}, nil, msgTooLarge, strconv.Itoa(len(data)))
 	}
@@ -54,6 +61,9 @@ func Parse(name string, data []byte, dir string) (*File, error) {
 	p := &parser{name: name, baseDir: absDir, budget: aliasBudget}
 	f, err := p.file(doc.Content[0])
 	if err != nil {
+		return nil, err
+	}
+	if err := p.placeJobs(f, o); err != nil {
 		return nil, err
 	}
 	sum := sha256.Sum256(data)
@@ -121,6 +131,8 @@ func (p *parser) file(root *yaml.Node) (*File, error) {
 		case name == "jobs":
 			haveJobs = true
 			err = p.jobs(f, kv)
+		case name == "executor", name == "ssh_command", name == "hosts", name == "slurm":
+			err = p.remoteKey(f, kv)
 		case strings.HasPrefix(name, "x-"):
 		default:
 			err = p.errorf(kv.key, msgUnknownKey, name, hint(name, topKeys, topKeysShown))
@@ -157,7 +169,8 @@ func (p *parser) shell(kv pair) (string, error) {
 		return "", err
 	}
 	if _, err := exec.LookPath(s); err != nil {
-		return "", p.errorf(kv.value, msgShellPath, s)
+		// Only an error where jobs run on this machine (placeJobs).
+		p.noShell = p.errorf(kv.value, msgShellPath, s)
 	}
 	return s, nil
 }

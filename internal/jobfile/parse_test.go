@@ -78,7 +78,7 @@ func TestParseErrors(t *testing.T) {
 		{"shell null", "shell:\njobs: {a: x}\n", `1:7: shell: want a program name, got null`},
 		{"unknown top-level key, close", "jbos: {a: x}\n", `1:1: unknown key "jbos" (did you mean "jobs"?)`},
 		{"unknown top-level key, other case", "Jobs: {a: x}\n", `1:1: unknown key "Jobs" (did you mean "jobs"?)`},
-		{"unknown top-level key, far", "jobs: {a: x}\nexecutor: ssh\n", `2:1: unknown key "executor" (valid keys: version, shell, env, jobs, x-*)`},
+		{"unknown top-level key, far", "jobs: {a: x}\nbackend: ssh\n", `2:1: unknown key "backend" (valid keys: version, shell, env, jobs, executor, ssh_command, hosts, slurm, x-*)`},
 		{"top-level key twice", "jobs: {a: x}\njobs: {b: y}\n", `2:1: duplicate key "jobs" (first defined at 1:1)`},
 		{"key not a scalar", "? [a]\n: x\njobs: {a: x}\n", `1:3: key: want a name, got a sequence`},
 
@@ -114,8 +114,8 @@ func TestParseErrors(t *testing.T) {
 		{"unknown key in a job, swapped letters", "jobs:\n  a:\n    run: x\n    tiemout: 5s\n", `4:5: unknown key "tiemout" in job "a" (did you mean "timeout"?)`},
 		{"unknown key in a job, other case", "jobs:\n  a:\n    RUN: x\n", `3:5: unknown key "RUN" in job "a" (did you mean "run"?)`},
 		{"unknown key in a job, dash", "jobs:\n  a:\n    run: x\n    retry-delay: 2s\n", `4:5: unknown key "retry-delay" in job "a" (did you mean "retry_delay"?)`},
-		{"unknown key in a job, far", "jobs:\n  a:\n    run: x\n    command: y\n", `4:5: unknown key "command" in job "a" (valid keys: run, timeout, env, dir, needs, shield, retries, retry_delay)`},
-		{"quoted merge key is a key", "jobs:\n  a:\n    run: x\n    '<<': {timeout: 1s}\n", `4:5: unknown key "<<" in job "a" (valid keys: run, timeout, env, dir, needs, shield, retries, retry_delay)`},
+		{"unknown key in a job, far", "jobs:\n  a:\n    run: x\n    command: y\n", `4:5: unknown key "command" in job "a" (valid keys: run, timeout, env, dir, needs, shield, retries, retry_delay, host)`},
+		{"quoted merge key is a key", "jobs:\n  a:\n    run: x\n    '<<': {timeout: 1s}\n", `4:5: unknown key "<<" in job "a" (valid keys: run, timeout, env, dir, needs, shield, retries, retry_delay, host)`},
 
 		// Durations.
 		{"timeout a sequence", "jobs:\n  a:\n    run: x\n    timeout: [1]\n", `4:14: timeout: want a duration like "5s", got a sequence`},

@@ -53,6 +53,12 @@ func (p painter) prefix(job string) []byte {
 	return []byte(p.paint(job+" |", nameColor(job)) + " ")
 }
 
+// outPrefix is what goes in front of each of a job's standard output
+// lines when they are shown (--output stream, group): "NAME > ".
+func (p painter) outPrefix(job string) []byte {
+	return []byte(p.paint(job+" >", nameColor(job)) + " ")
+}
+
 // status is the tail of a failed job's status line in its kind's colour.
 func (p painter) status(x exception.Exception) string {
 	if _, ok := x.(*exception.CancelledError); ok {

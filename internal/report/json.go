@@ -25,6 +25,10 @@ func (r *Reporter) jsonStarted(e event.Started) {
 		b = append(b, `,"host":`...)
 		b = appendJSONString(b, e.Host)
 	}
+	if e.SlurmJob != "" {
+		b = append(b, `,"slurm_job":`...)
+		b = appendJSONString(b, e.SlurmJob)
+	}
 	if len(e.Needs) > 0 {
 		b = append(b, `,"needs":[`...)
 		for i, n := range e.Needs {
@@ -65,6 +69,10 @@ func (r *Reporter) jsonFinished(e event.Finished) {
 	if e.Host != "" {
 		b = append(b, `,"host":`...)
 		b = appendJSONString(b, e.Host)
+	}
+	if e.SlurmJob != "" {
+		b = append(b, `,"slurm_job":`...)
+		b = appendJSONString(b, e.SlurmJob)
 	}
 	r.writeLine(appendJSONTime(b, e.Time))
 }

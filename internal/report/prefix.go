@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 )
 
@@ -36,6 +37,10 @@ const (
 type lineWriter struct {
 	r      *Reporter
 	prefix []byte
+	// sink writes a batch of whole lines; dead reports that it failed
+	// and input is to be discarded. Both default to Err's.
+	sink func([]byte)
+	dead *atomic.Bool
 
 	mu     sync.Mutex
 	part   []byte // the held partial line, at most maxLine bytes
@@ -44,7 +49,7 @@ type lineWriter struct {
 }
 
 func newLineWriter(r *Reporter, prefix []byte) *lineWriter {
-	return &lineWriter{r: r, prefix: prefix}
+	return &lineWriter{r: r, prefix: prefix, sink: r.writeErr, dead: &r.errDead}
 }
 
 // Write writes p's complete lines and holds a trailing partial line. It
@@ -56,7 +61,7 @@ func (w *lineWriter) Write(p []byte) (int, error) {
 		return 0, os.ErrClosed
 	}
 	n := len(p)
-	if w.r.errDead.Load() {
+	if w.dead.Load() {
 		return n, nil
 	}
 	if len(w.part) > 0 {
@@ -148,7 +153,7 @@ func (w *lineWriter) add(line []byte) {
 // flush writes the gathered lines to Err in one write.
 func (w *lineWriter) flush() {
 	if len(w.batch) > 0 {
-		w.r.writeErr(w.batch)
+		w.sink(w.batch)
 		w.batch = w.batch[:0]
 	}
 }

@@ -7,6 +7,15 @@
 // first error writing to either. Several jobs' stderr writers and Debugf
 // share the stderr lock, so their lines never interleave mid-line.
 //
+// Beside the Reporter, the package has reporters for what a run leaves
+// behind or shows besides SPEC's lines, each an event.Reporter that a
+// Fanout feeds with the same events: Recorder keeps what happened, for the
+// reports written from it when the run is over (WriteJUnit, WriteTrace,
+// WriteTimeline, WriteTimings, WriteStepSummary); LogDir keeps every
+// attempt's output in files; CI writes GitHub Actions and GitLab CI log
+// groups; StatusLine keeps a live line on the terminal. Output modes
+// (--output) are the Reporter's own.
+//
 // It must not decide anything about the run (exit status, cancellation,
 // which jobs are selected): it prints what the events say. It never prints
 // the command's final error line; the command layer does that once. It
@@ -41,6 +50,9 @@ type Options struct {
 	// ErrColor enables colour on Err (the job name prefixes), decided
 	// separately from Out.
 	ErrColor bool
+	// Output is how a job's standard output is shown (--output); ""
+	// is OutputValue.
+	Output Output
 	// OnWriteError is called once, from the goroutine that delivers
 	// events, with the first error writing to Out (EPIPE when the reader
 	// went away, ENOSPC): the caller cancels the run. May be nil.
@@ -57,17 +69,21 @@ type Reporter struct {
 	opt  Options
 	json bool
 
-	outMu  sync.Mutex
-	out    *bufio.Writer
-	outErr error  // first error writing to Out; nothing more is written after it
-	line   []byte // scratch for one line of output
-	chunk  []byte // scratch for reading a value from its file
-	paint  painter
+	outMu   sync.Mutex
+	out     *bufio.Writer
+	outErr  error       // first error writing to Out; nothing more is written after it
+	outDead atomic.Bool // outErr is set: raw output lines are discarded
+	line    []byte      // scratch for one line of output
+	chunk   []byte      // scratch for reading a value from its file
+	paint   painter
 
 	errMu   sync.Mutex
 	errOut  io.Writer
 	errDead atomic.Bool // a write to Err failed: discard what is left
 	errPre  painter     // colours of the prefixes on Err
+
+	groupMu sync.Mutex
+	groups  map[string]*jobGroup // held output per job (OutputGroup)
 
 	failMu sync.Mutex
 	fail   error // first error of either stream, or reading a value
@@ -142,7 +158,7 @@ func (r *Reporter) writeErr(p []byte) {
 // writing to Err is kept for Err and the rest is discarded, so the job's
 // pipe keeps draining. The writer is safe for concurrent use.
 func (r *Reporter) Stderr(job string) io.WriteCloser {
-	return newLineWriter(r, r.errPre.prefix(job))
+	return r.stderrWriter(job)
 }
 
 // Started reports that an attempt of a job started.
@@ -159,7 +175,10 @@ func (r *Reporter) Started(e event.Started) {
 // Finished reports a job's final state. A failed job's captured standard
 // output is first written to Err, prefixed as its live stderr.
 func (r *Reporter) Finished(e event.Finished) {
-	if e.Err != nil && e.Value.Len() > 0 {
+	if r.opt.Output == OutputGroup {
+		r.writeGroup(e.Job)
+	}
+	if e.Err != nil && e.Value.Len() > 0 && !r.shown() {
 		r.dump(e.Job, e.Value)
 	}
 	r.emit(func() {

@@ -34,8 +34,11 @@ type node struct {
 	attempt   int // attempts started so far
 	pid       int
 	host      string
+	slurmJob  string
+	endSeq    int            // scheduler.ended when the running attempt was launched
 	first     time.Time      // when the first attempt started
 	stderr    io.WriteCloser // the running attempt's standard error
+	stdout    io.WriteCloser // the running attempt's live standard output tee, if the reporter wants one
 	stop      func(error)    // cancels the running attempt with a cause
 	cancelled bool           // stop was called: a cancel file may exist
 	timer     func() bool    // stops the pending timeout or retry timer

@@ -109,12 +109,13 @@ type scheduler struct {
 	budget   time.Duration // how long the run had until deadline, for messages
 
 	queue    readyQueue
-	starved  []*node // could not start for lack of resources
+	starved  []*node // could not start for lack of resources (or a free slot)
 	running  int
+	ended    int // attempts that ended other than by a temporary start failure
 	left     int // nodes not finished
 	doneCh   chan attemptResult
 	timerCh  chan timerEvent
-	launched chan int
+	launched chan task.Info
 	quit     chan struct{} // closed when the run is over
 
 	aborting  error // why the run is being stopped; nil while it goes on
@@ -167,7 +168,7 @@ func newScheduler(f *jobfile.File, opts Options, ex task.Executor, rep event.Rep
 		left:     len(p.nodes),
 		doneCh:   make(chan attemptResult),
 		timerCh:  make(chan timerEvent),
-		launched: make(chan int, 1),
+		launched: make(chan task.Info, 1),
 		quit:     make(chan struct{}),
 	}
 }
@@ -307,29 +308,45 @@ func (s *scheduler) launch(n *node) {
 		n.timer = s.after(n.job.Timeout, timerEvent{node: n, attempt: attempt, kind: timerTimeout})
 	}
 	attempt := n.attempt
+	n.endSeq = s.ended
 	go func() {
 		started := false
-		res := s.ex.Exec(ctx, spec, func(pid int) {
-			started = true
-			s.launched <- pid
-		})
+		var res task.Result
+		if ie, ok := s.ex.(task.InfoExecutor); ok {
+			res = ie.ExecInfo(ctx, spec, func(info task.Info) {
+				started = true
+				s.launched <- info
+			})
+		} else {
+			res = s.ex.Exec(ctx, spec, func(pid int) {
+				started = true
+				s.launched <- task.Info{Pid: pid}
+			})
+		}
 		if !started {
-			s.launched <- 0
+			s.launched <- task.Info{}
 		}
 		cancel(nil)
 		s.doneCh <- attemptResult{node: n, attempt: attempt, res: res}
 	}()
-	n.pid = <-s.launched
+	info := <-s.launched
+	n.pid, n.host, n.slurmJob = info.Pid, info.Host, info.SlurmJob
 	if n.pid == 0 {
 		return // the start failed: attemptEnded tells why
 	}
-	s.opts.Debug("started %s (attempt %d, pid %d)", n.job.Name, n.attempt, n.pid)
+	if n.host != "" {
+		s.opts.Debug("started %s on %s (attempt %d, pid %d)", n.job.Name, n.host, n.attempt, n.pid)
+	} else {
+		s.opts.Debug("started %s (attempt %d, pid %d)", n.job.Name, n.attempt, n.pid)
+	}
 	s.rep.Started(event.Started{
-		Job:     n.job.Name,
-		Time:    now,
-		Pid:     n.pid,
-		Needs:   n.job.Needs,
-		Attempt: n.attempt,
+		Job:      n.job.Name,
+		Time:     now,
+		Pid:      n.pid,
+		Host:     n.host,
+		SlurmJob: n.slurmJob,
+		Needs:    n.job.Needs,
+		Attempt:  n.attempt,
 	})
 }
 
@@ -372,6 +389,8 @@ func (s *scheduler) spec(n *node, now time.Time) (*task.Spec, error) {
 		Shell:      s.file.Shell,
 		Command:    j.Run,
 		Env:        dedupEnv(env),
+		Vars:       dedupEnv(env[len(s.opts.Env):]),
+		Host:       j.Host,
 		Dir:        j.Dir,
 		CancelFile: cancelFile,
 		Grace:      s.opts.Grace,
@@ -383,13 +402,25 @@ func (s *scheduler) spec(n *node, now time.Time) (*task.Spec, error) {
 	} else {
 		n.stderr = s.rep.Stderr(j.Name)
 		spec.Stderr = n.stderr
+		if sr, ok := s.rep.(event.StdoutReporter); ok {
+			if w := sr.Stdout(j.Name); w != nil {
+				n.stdout = w
+				spec.StdoutTee = w
+			}
+		}
 	}
 	return spec, nil
 }
 
 // closeStderr flushes what the attempt wrote to standard error after its
-// last newline.
+// last newline, and closes its standard output tee, if any.
 func (s *scheduler) closeStderr(n *node) {
+	if n.stdout != nil {
+		if err := n.stdout.Close(); err != nil {
+			s.opts.Debug("%s: standard output: %v", n.job.Name, err)
+		}
+		n.stdout = nil
+	}
 	if n.stderr == nil {
 		return
 	}
@@ -461,21 +492,39 @@ func (s *scheduler) attemptEnded(r attemptResult) {
 		n.cancelled = false
 		_ = os.Remove(s.cancelFile(n, r.attempt))
 	}
-	n.host = r.res.Host
+	if r.res.Host != "" {
+		n.host = r.res.Host
+	}
+	if r.res.SlurmJob != "" {
+		n.slurmJob = r.res.SlurmJob
+	}
 	err := r.res.Err
 	if err != nil {
 		var tmp task.Temporary
-		if errors.As(err, &tmp) && tmp.Temporary() && s.running > 0 && s.aborting == nil {
-			// Out of processes or files: wait for one of ours to end.
-			s.opts.Debug("cannot start %s yet: %v; waiting for a running job to end", n.job.Name, err)
-			n.attempt--
-			n.state = ready
-			s.starved = append(s.starved, n)
-			return
+		if errors.As(err, &tmp) && tmp.Temporary() && s.aborting == nil {
+			switch {
+			case s.ended != n.endSeq:
+				// A job ended while this one tried to start, and may
+				// have freed what it lacked: try again now.
+				s.opts.Debug("cannot start %s yet: %v; trying again", n.job.Name, err)
+				n.attempt--
+				n.state = ready
+				s.queue.push(n)
+				return
+			case s.running > 0:
+				// Out of processes, files or slots: wait for one of ours to end.
+				s.opts.Debug("cannot start %s yet: %v; waiting for a running job to end", n.job.Name, err)
+				n.attempt--
+				n.state = ready
+				s.starved = append(s.starved, n)
+				return
+			}
 		}
 	}
+	s.ended++
 	s.unstarve()
 	if err != nil && s.retryable(n, err) {
+		_ = r.res.Value.Release() // a failed attempt's value is not kept: no spill file left behind
 		s.retry(n, err)
 		return
 	}
@@ -572,6 +621,7 @@ func (s *scheduler) finish1(n *node, v *capture.Value, err error) {
 		Err:      err,
 		Pid:      n.pid,
 		Host:     n.host,
+		SlurmJob: n.slurmJob,
 		Attempts: n.attempt,
 		Selected: n.selected,
 	})

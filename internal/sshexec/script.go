@@ -1,0 +1,161 @@
+package sshexec
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aiorun/aiorun/internal/remote"
+)
+
+// The remote side of one attempt: a POSIX sh script, run by `sh -c` on
+// the host, that needs nothing but sh, setsid, kill and sleep (grep and
+// /proc, where there are, for the sweep). ssh's standard input is its
+// control channel: aiorun keeps the pipe open as long as the job may run.
+//
+//   - It says "start" on standard output and standard error, so that
+//     what a login shell or ssh printed before is not taken for the job's.
+//   - It runs the job as `SHELL -c CMD` under setsid: a session and a
+//     process group of its own, whose id is $!; standard input /dev/null;
+//     the job's environment set by an intermediate sh, after setsid, so
+//     that the wrapper's own tools keep the login PATH; `cd DIR` there, so
+//     that a failed cd is the job's failure, with the shell's message.
+//   - A watcher, in a group of its own, reads the control channel: a line
+//     TERM sends SIGTERM to the job's group, KILL sends SIGKILL; end of
+//     file (aiorun closed it, died, or the connection dropped) sends
+//     SIGTERM, then SIGKILL after the grace, then sweeps.
+//   - When the job's leader exits, the wrapper stops the watcher, sends
+//     SIGKILL to what is left of the job's group, sweeps, and writes the
+//     exit record, "exit STATUS", last on standard error.
+//   - The sweep (Linux hosts) kills the job's processes that left its
+//     group (setsid, double-forked daemons): every process whose
+//     environment carries the attempt's AIORUN_JOB_TOKEN, found with grep
+//     in /proc/*/environ, round after round until none is left.
+//
+// Records are RecordMark, the attempt's tag, a payload, a newline
+// (remote.Filter takes them out of the streams).
+
+// tokenVar marks a job's processes on the host, as internal/proc marks
+// local ones; a nested aiorun there keeps it in front of its own tokens.
+const tokenVar = "AIORUN_JOB_TOKEN"
+
+// watcher is the body of the watcher, a subshell of the wrapper with
+// the control channel as its standard input; $j is the job's group, $g
+// the grace, $t the token, $r the record prefix. Before it signals the
+// job at aiorun's request it writes the record "signal SIG" on the job's
+// standard error (fd 4), so that aiorun can tell a job it stopped from one
+// that ended on its own. The wrapper stops it with SIGTERM, which also
+// ends the sleep of the grace.
+const watcher = `(
+while IFS= read -r l; do
+case $l in
+TERM) printf "${r}signal TERM\\n" >&4; kill -TERM -"$j" 2>/dev/null || kill -TERM "$j" 2>/dev/null;;
+KILL) printf "${r}signal KILL\\n" >&4; kill -KILL -"$j" 2>/dev/null || kill -KILL "$j" 2>/dev/null;;
+esac
+done
+exec 4>&-
+trap 'kill "$z" 2>/dev/null; exit' TERM
+kill -TERM -"$j" 2>/dev/null || kill -TERM "$j" 2>/dev/null
+sleep "$g" & z=$!
+wait "$z"
+kill -KILL -"$j" 2>/dev/null
+` + sweep + `) <&3 3<&- >/dev/null 2>&1 &
+`
+
+// sweep kills, on a host with /proc, every process whose environment
+// carries the token $t.
+const sweep = `if [ -r /proc/self/environ ]; then
+i=0
+while [ $i -lt 20 ]; do
+p=$(grep -l -F -e "AIORUN_JOB_TOKEN=$t" /proc/[0-9]*/environ 2>/dev/null)
+[ -n "$p" ] || break
+set --
+for f in $p; do f=${f#/proc/}; set -- "$@" "${f%/environ}"; done
+kill -KILL "$@" 2>/dev/null
+i=$((i+1))
+done
+fi
+`
+
+// inner sets the job's environment in its new session when the wrapper
+// cannot: when the job's PATH differs, which would change where the
+// wrapper finds setsid. sh -c INNER SHELL CMD VAR=VALUE...
+const inner = `s=$0 c=$1
+shift
+for v do export "$v"; done
+exec "$s" -c "$c"`
+
+// script is the wrapper for one attempt.
+func script(shell, dir, command string, vars []string, grace time.Duration, tag, token string) string {
+	var b strings.Builder
+	w := b.WriteString
+	// fd 3: the control channel; fd 4: the job's standard error. The
+	// wrapper's own fd 2 is /dev/null, so that what sh says about its
+	// background jobs ("Terminated") is not taken for the job's.
+	w("exec 3<&0 </dev/null 4>&2 2>/dev/null\n")
+	w("trap '' PIPE\n")
+	w("r='\\037" + tag + "' t=" + token + " g=" + graceSeconds(grace) + "\n")
+	w(`printf "${r}start\\n"; printf "${r}start\\n" >&4` + "\n")
+	if dir != "" {
+		// A failed cd is the job's failure, with the shell's message.
+		w("cd -- " + remote.Quote(dir) + ` 2>&4 || { s=$?; printf "${r}exit %s\\n" "$s" >&4; exit 0; }` + "\n")
+	}
+	vars = append(vars[:len(vars):len(vars)], tokenVar+"="+token)
+	viaInner := false
+	for _, kv := range vars {
+		viaInner = viaInner || strings.HasPrefix(kv, "PATH=")
+	}
+	if viaInner {
+		w("setsid sh -c " + remote.Quote(inner) + " " + remote.Quote(shell) + " " + remote.Quote(command))
+		for _, kv := range vars {
+			w(" " + remote.Quote(kv))
+		}
+	} else {
+		for _, kv := range vars {
+			k, v, _ := strings.Cut(kv, "=")
+			w(k + "=" + remote.Quote(v) + " ")
+		}
+		w("setsid " + remote.Quote(shell) + " -c " + remote.Quote(command))
+	}
+	w(" 2>&4 3<&- 4>&- &\nj=$!\n")
+	w(watcher)
+	w("w=$!\nexec 3<&-\n")
+	w("wait \"$j\"; s=$?\n")
+	w("kill -TERM \"$w\" 2>/dev/null\nkill -KILL -\"$j\" 2>/dev/null\n")
+	w(sweep)
+	w(`printf "${r}exit %s\\n" "$s" >&4` + "\n")
+	return b.String()
+}
+
+// graceSeconds writes d for sleep: whole seconds, or a decimal fraction
+// (GNU, BusyBox and BSD sleep take one; the watcher falls back to 1s).
+func graceSeconds(d time.Duration) string {
+	if d <= 0 {
+		return "0"
+	}
+	ms := d.Milliseconds()
+	if ms%1000 == 0 {
+		return strconv.FormatInt(ms/1000, 10)
+	}
+	return strings.TrimRight(strings.TrimRight(strconv.FormatFloat(float64(ms)/1000, 'f', 3, 64), "0"), ".")
+}
+
+// maxCommandLine bounds the command line handed to ssh: the remote login
+// shell gets it as one argument, and Linux refuses arguments over 128 KiB.
+// A longer script (large awaited values) is sent on the control channel
+// first, read by a short bootstrap with head -c (GNU, BusyBox and BSD
+// have it; it reads no byte past the count), then run by eval. Nothing
+// else is written to the channel before the wrapper's start record.
+const maxCommandLine = 96 << 10
+
+// commandLine is the remote command for script, and what to write on
+// ssh's standard input before the control channel is used (empty unless
+// the script is too long for the command line).
+func commandLine(script, tag string) (cmd, stdin string) {
+	cmd = "exec sh -c " + remote.Quote(script)
+	if len(cmd) <= maxCommandLine {
+		return cmd, ""
+	}
+	boot := `s=$(head -c ` + strconv.Itoa(len(script)) + `) && eval "$s"`
+	return "exec sh -c " + remote.Quote(boot), script
+}

@@ -572,7 +572,7 @@ func (j *job) finish() (syscall.WaitStatus, error) {
 }
 
 // cancel is run by context.AfterFunc when ctx is cancelled: the reason to
-// the cancel file, SIGTERM to the group, SIGKILL after the grace or when
+// the cancel file, SIGTERM (then SIGCONT) to the group, SIGKILL after the grace or when
 // Spec.Kill is closed. A leader that already exited on its own is left to
 // the sweep and keeps its own outcome.
 func (j *job) cancel(ctx context.Context) {
@@ -595,6 +595,10 @@ func (j *job) cancel(ctx context.Context) {
 		why = "cancelled"
 	}
 	j.signal(unix.SIGTERM, why)
+	// A stopped job (SIGSTOP, SIGTSTP, SIGTTIN) acts on SIGTERM only once
+	// it runs again: continue it, as coreutils timeout and systemd do, so
+	// that its TERM handler runs now rather than SIGKILL later.
+	_ = unix.Kill(-j.pid, unix.SIGCONT)
 	j.mu.Unlock()
 
 	grace := max(j.spec.Grace, 0)

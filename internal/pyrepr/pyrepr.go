@@ -45,6 +45,12 @@ const hexDigits = "0123456789abcdef"
 // returned as rest, to be put in front of the next chunk.
 func Append(dst, src []byte, q byte, final bool) (out, rest []byte) {
 	for len(src) > 0 {
+		// Most text needs no escape: copy a run of it in one append.
+		if n := plainRun(src, q); n > 0 {
+			dst = append(dst, src[:n]...)
+			src = src[n:]
+			continue
+		}
 		c := src[0]
 		if c < utf8.RuneSelf {
 			switch {
@@ -81,6 +87,25 @@ func Append(dst, src []byte, q byte, final bool) (out, rest []byte) {
 		src = src[size:]
 	}
 	return dst, nil
+}
+
+// plain marks the ASCII bytes written as they are in any repr: printable,
+// neither a quote nor a backslash.
+var plain = func() (t [256]bool) {
+	for c := 0x20; c < 0x7f; c++ {
+		t[c] = c != '\\' && c != '\'' && c != '"'
+	}
+	return t
+}()
+
+// plainRun is how many bytes at the start of src need no escape in a repr
+// quoted with q.
+func plainRun(src []byte, q byte) int {
+	n := 0
+	for n < len(src) && (plain[src[n]] || (src[n] == '"' && q == '\'') || (src[n] == '\'' && q == '"')) {
+		n++
+	}
+	return n
 }
 
 func appendEscapedRune(dst []byte, r rune) []byte {

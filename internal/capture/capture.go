@@ -26,6 +26,7 @@ type Buffer struct {
 	mem       []byte
 	file      *os.File // the spill file while writing; closed by Value
 	spill     string   // the spill file's name, "" while in memory
+	closed    bool     // Close was called: the value is complete
 	size      int64
 	trailing  int64 // how many '\n' end what was written so far
 	hasSingle bool
@@ -46,6 +47,9 @@ func New(dir string, threshold int) *Buffer {
 func (b *Buffer) Write(p []byte) (int, error) {
 	if b.err != nil {
 		return 0, b.err
+	}
+	if b.closed {
+		return 0, errClosed
 	}
 	if len(p) == 0 {
 		return 0, nil
@@ -92,17 +96,25 @@ func countTrailingNewlines(p []byte) int {
 	return n
 }
 
-// Value ends writing and returns the value: the output with trailing
-// newlines removed. The spill file's descriptor is closed here, so that
-// many large values do not hold many descriptors; readers reopen it by
-// name. It is safe to read from several goroutines.
-func (b *Buffer) Value() *Value {
+// Close ends writing: the spill file's descriptor is closed, so that many
+// large values do not hold many descriptors (readers reopen it by name).
+// A later Write starts nothing new; it fails.
+func (b *Buffer) Close() {
 	if b.file != nil {
 		if err := b.file.Close(); err != nil && b.err == nil {
 			b.err = fmt.Errorf("spill value to %s: %w", b.spill, err)
 		}
 		b.file = nil
 	}
+	b.closed = true
+}
+
+var errClosed = errors.New("value already complete")
+
+// Value returns the value (the output with trailing newlines removed) as
+// it is when read: call it before or after the writing ends, but read it
+// only after Close. It is safe to read from several goroutines.
+func (b *Buffer) Value() *Value {
 	return &Value{buf: b}
 }
 

@@ -211,10 +211,11 @@ func (l *Local) Exec(ctx context.Context, spec *task.Spec, started func(pid int)
 		errs:       stream{what: "standard error", bit: bitErr, fd: -1},
 	}
 	var value *capture.Value
+	var buf *capture.Buffer
 	if spec.Stdout != nil {
 		j.out.sink = spec.Stdout
 	} else {
-		buf := capture.New(l.opts.SpillDir, l.threshold)
+		buf = capture.New(l.opts.SpillDir, l.threshold)
 		j.out.sink = buf
 		if spec.StdoutTee != nil {
 			j.out.sink = &teeWriter{w: buf, tee: spec.StdoutTee}
@@ -230,6 +231,9 @@ func (l *Local) Exec(ctx context.Context, spec *task.Spec, started func(pid int)
 		started(j.pid)
 	}
 	ws, err := j.run(ctx)
+	if buf != nil {
+		buf.Close() // the output is whole: release the spill file's descriptor
+	}
 	if err == nil {
 		err = j.outcome(ws)
 	}

@@ -73,8 +73,12 @@ type jobSys struct {
 // pipe creates a pipe whose ends are closed on exec.
 func pipe(p []int) error { return unix.Pipe2(p, unix.O_CLOEXEC) }
 
+// sysProcAttr starts a job in a session of its own (and so a process
+// group of its own): it has no controlling terminal, so a job that opens
+// /dev/tty (a password prompt) fails at once instead of stopping on SIGTTIN
+// and hanging the run, and the terminal's signals reach aiorun alone.
 func sysProcAttr(pidfd *int) *syscall.SysProcAttr {
-	return &syscall.SysProcAttr{Setpgid: true, PidFD: pidfd}
+	return &syscall.SysProcAttr{Setsid: true, PidFD: pidfd}
 }
 
 // prepare makes the read ends non-blocking and watches them.
@@ -223,8 +227,8 @@ func (j *job) sweep() {
 	if !l.sys.children.ok {
 		return
 	}
-	groups := []int{j.pid} // process groups whose members are the job's
-	var sessions []int     // sessions of escaped processes that called setsid
+	groups := []int{j.pid}   // process groups whose members are the job's
+	sessions := []int{j.pid} // the job's session, and those of escaped processes that called setsid
 	for range maxSweepRounds {
 		pids, err := l.sys.children.get()
 		if err != nil {

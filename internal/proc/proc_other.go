@@ -55,7 +55,7 @@ func pipe(p []int) error {
 	return nil
 }
 
-func sysProcAttr(*int) *syscall.SysProcAttr { return &syscall.SysProcAttr{Setpgid: true} }
+func sysProcAttr(*int) *syscall.SysProcAttr { return &syscall.SysProcAttr{Setsid: true} }
 
 // prepare makes the read ends non-blocking, so that os.NewFile puts them
 // in the netpoller.

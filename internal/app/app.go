@@ -13,7 +13,9 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -149,6 +151,7 @@ func Run(ctx context.Context, s Streams, opts Options) error {
 	kill := make(chan struct{})
 	defer trapSignals(stop, kill)()
 
+	spareThreads(8)
 	if err := proc.BecomeSubreaper(); err != nil && opts.Debug {
 		rep.Debugf("not a child subreaper: %v", err)
 	}
@@ -180,7 +183,10 @@ func Run(ctx context.Context, s Streams, opts Options) error {
 		ropts.Debug = rep.Debugf
 	}
 	if opts.Mode == event.Run && !opts.JSON {
-		ropts.Passthrough, ropts.PassthroughErr = outs.passthrough(s.Out, s.Err, jobs[0])
+		out, errOut := outs.passthrough(s.Out, s.Err, jobs[0])
+		// run's output goes straight through, but a failing standard
+		// output still stops the run, as it does the status lines.
+		ropts.Passthrough, ropts.PassthroughErr = &failWatch{w: out, failed: outputFailed}, errOut
 	}
 	res := runner.Run(ctx, f, ropts, ex.Executor, outs.reporter(rep))
 	failed := outs.finish(rep)
@@ -338,7 +344,8 @@ func trapSignals(stop context.CancelCauseFunc, kill chan struct{}) (restore func
 func exitStatus(mode event.Mode, res event.Result, outErr error) error {
 	if res.ExitCode == 0 && res.Err == nil {
 		if outErr != nil {
-			return &ExitStatus{Code: 1, Err: &OutputError{Err: outErr}}
+			oe := &OutputError{Err: outErr}
+			return &ExitStatus{Code: oe.ExitCode(), Err: oe}
 		}
 		return nil
 	}
@@ -352,4 +359,39 @@ func exitStatus(mode event.Mode, res event.Result, outErr error) error {
 		}
 	}
 	return &ExitStatus{Code: res.ExitCode, Err: err}
+}
+
+// failWatch reports the first error writing to w, once.
+type failWatch struct {
+	w      io.Writer
+	failed func(error)
+	once   sync.Once
+}
+
+func (f *failWatch) Write(p []byte) (int, error) {
+	n, err := f.w.Write(p)
+	if err != nil {
+		f.once.Do(func() { f.failed(err) })
+	}
+	return n, err
+}
+
+// spareThreads makes the Go runtime start n OS threads now and keep them
+// idle: when a pids limit (a cgroup's pids.max) is full of jobs, the
+// runtime reuses them instead of failing to create a thread, which it
+// cannot survive.
+func spareThreads(n int) {
+	var started, release sync.WaitGroup
+	started.Add(n)
+	release.Add(1)
+	for range n {
+		go func() {
+			runtime.LockOSThread()
+			started.Done()
+			release.Wait()
+			runtime.UnlockOSThread()
+		}()
+	}
+	started.Wait()
+	release.Done()
 }

@@ -41,6 +41,7 @@ type node struct {
 	stdout    io.WriteCloser // the running attempt's live standard output tee, if the reporter wants one
 	stop      func(error)    // cancels the running attempt with a cause
 	cancelled bool           // stop was called: a cancel file may exist
+	live      bool           // the running attempt's process started
 	timer     func() bool    // stops the pending timeout or retry timer
 	result    attemptResult
 }

@@ -20,6 +20,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/aiorun/aiorun/internal/capture"
@@ -108,15 +109,19 @@ type scheduler struct {
 	deadline time.Time     // the earlier of --timeout and an enclosing run's deadline
 	budget   time.Duration // how long the run had until deadline, for messages
 
-	queue    readyQueue
-	starved  []*node // could not start for lack of resources (or a free slot)
-	running  int
-	ended    int // attempts that ended other than by a temporary start failure
-	left     int // nodes not finished
-	doneCh   chan attemptResult
-	timerCh  chan timerEvent
-	launched chan task.Info
-	quit     chan struct{} // closed when the run is over
+	queue   readyQueue
+	starved []*node // could not start for lack of resources (or a free slot)
+	running int     // attempts launched and not yet ended
+	live    int     // of those, attempts whose process runs
+	// resourceCap, when set, holds the running jobs below the level at
+	// which the system refused a process or a file.
+	resourceCap int
+	ended       int // attempts that ended other than by a temporary start failure
+	left        int // nodes not finished
+	doneCh      chan attemptResult
+	timerCh     chan timerEvent
+	launched    chan task.Info
+	quit        chan struct{} // closed when the run is over
 
 	aborting  error // why the run is being stopped; nil while it goes on
 	failures  exception.Group
@@ -279,6 +284,9 @@ func (s *scheduler) startReady() {
 		if s.opts.MaxWorkers > 0 && s.running >= s.opts.MaxWorkers {
 			return
 		}
+		if s.resourceCap > 0 && s.running >= s.resourceCap {
+			return
+		}
 		s.launch(s.queue.pop())
 	}
 }
@@ -334,6 +342,8 @@ func (s *scheduler) launch(n *node) {
 	if n.pid == 0 {
 		return // the start failed: attemptEnded tells why
 	}
+	n.live = true
+	s.live++
 	if n.host != "" {
 		s.opts.Debug("started %s on %s (attempt %d, pid %d)", n.job.Name, n.host, n.attempt, n.pid)
 	} else {
@@ -498,10 +508,28 @@ func (s *scheduler) attemptEnded(r attemptResult) {
 	if r.res.SlurmJob != "" {
 		n.slurmJob = r.res.SlurmJob
 	}
+	if n.live {
+		n.live = false
+		s.live--
+	}
 	err := r.res.Err
 	if err != nil {
 		var tmp task.Temporary
-		if errors.As(err, &tmp) && tmp.Temporary() && s.aborting == nil {
+		if errors.As(err, &tmp) && tmp.Temporary() && s.aborting != nil {
+			// It never started, and the run is stopping: it is cancelled
+			// with the rest, not a failure of its own.
+			s.ended++
+			s.finish1(n, nil, &exception.CancelledError{Reason: s.reason()})
+			return
+		}
+		if errors.As(err, &tmp) && tmp.Temporary() {
+			if outOfResources(err) && s.live > 0 {
+				// Stay below the level the system refused, so that the
+				// next start (and aiorun's own threads) find room; each
+				// job that ends well raises the cap by one again.
+				s.resourceCap = max(1, s.live-1)
+				s.opts.Debug("out of resources at %d running jobs: at most %d until jobs end", s.live, s.resourceCap)
+			}
 			switch {
 			case s.ended != n.endSeq:
 				// A job ended while this one tried to start, and may
@@ -511,7 +539,7 @@ func (s *scheduler) attemptEnded(r attemptResult) {
 				n.state = ready
 				s.queue.push(n)
 				return
-			case s.running > 0:
+			case s.live > 0:
 				// Out of processes, files or slots: wait for one of ours to end.
 				s.opts.Debug("cannot start %s yet: %v; waiting for a running job to end", n.job.Name, err)
 				n.attempt--
@@ -523,12 +551,22 @@ func (s *scheduler) attemptEnded(r attemptResult) {
 	}
 	s.ended++
 	s.unstarve()
+	if err == nil && s.resourceCap > 0 {
+		s.resourceCap++
+	}
 	if err != nil && s.retryable(n, err) {
 		_ = r.res.Value.Release() // a failed attempt's value is not kept: no spill file left behind
 		s.retry(n, err)
 		return
 	}
 	s.finish1(n, r.res.Value, err)
+}
+
+// outOfResources tells the system refusing a process or a file (rather
+// than, say, a remote slot being busy).
+func outOfResources(err error) bool {
+	return errors.Is(err, syscall.EAGAIN) || errors.Is(err, syscall.EMFILE) ||
+		errors.Is(err, syscall.ENFILE) || errors.Is(err, syscall.ENOMEM)
 }
 
 // unstarve requeues jobs that could not start for lack of resources, now

@@ -452,14 +452,14 @@ func (w *waker) take() uint32 { return w.bits.Swap(0) }
 
 // stream is one of a job's output pipes and where its bytes go.
 type stream struct {
-	what string    // "standard output" or "standard error"
-	bit  uint32    // its wake bit
-	fd   int       // the read end; -1 once closed
-	sink io.Writer // nil: discard
-	eof  bool      // nothing more will be read
-	werr error     // the sink's first error; the sink is not written after it
-	rerr error     // a read error other than EOF
-	streamSys
+	what      string    // "standard output" or "standard error"
+	bit       uint32    // its wake bit
+	fd        int       // the read end; -1 once closed
+	sink      io.Writer // nil: discard
+	eof       bool      // nothing more will be read
+	werr      error     // the sink's first error; the sink is not written after it
+	rerr      error     // a read error other than EOF
+	streamSys           //lint:ignore U1000 empty on Linux, see proc_linux.go
 }
 
 // deliver writes p to the sink, unless the sink already failed.

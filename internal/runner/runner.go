@@ -126,7 +126,6 @@ type scheduler struct {
 	aborting  error // why the run is being stopped; nil while it goes on
 	failures  exception.Group
 	completed []event.Outcome // as-completed order
-	exitCode  int
 	anyFailed bool
 }
 
@@ -648,7 +647,7 @@ func (s *scheduler) finish1(n *node, v *capture.Value, err error) {
 	s.left--
 	var dur time.Duration
 	if !n.first.IsZero() {
-		dur = time.Now().Sub(n.first)
+		dur = time.Since(n.first)
 	}
 	s.rep.Finished(event.Finished{
 		Job:      n.job.Name,

@@ -234,36 +234,45 @@ func cmdProcsgone(ts *testscript.TestScript, neg bool, args []string) {
 }
 
 // dropconn: cut every connection to the test sshd, as a network failure
-// or a host going down would (SIGKILL to its per-connection processes).
+// or a host going down would: SIGKILL to its per-connection processes
+// (the privileged monitor and the user's network process, both "sshd:
+// ..."), not to the sessions' commands, which must find out on their own.
 func cmdDropconn(ts *testscript.TestScript, neg bool, args []string, sshdPid string) {
 	if neg || len(args) != 0 {
 		ts.Fatalf("usage: dropconn")
 	}
 	listener, err := strconv.Atoi(sshdPid)
 	ts.Check(err)
-	killed := 0
-	ents, _ := os.ReadDir("/proc")
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		stat, err := os.ReadFile("/proc/" + e.Name() + "/stat")
-		if err != nil {
-			continue
-		}
-		i := bytes.LastIndexByte(stat, ')')
-		f := strings.Fields(string(stat[i+1:]))
-		if len(f) > 1 && f[1] == strconv.Itoa(listener) {
-			if syscall.Kill(pid, syscall.SIGKILL) == nil {
-				killed++
+	parents := map[int]bool{listener: true}
+	var victims []int
+	for round := 0; round < 3; round++ {
+		ents, _ := os.ReadDir("/proc")
+		for _, e := range ents {
+			pid, err := strconv.Atoi(e.Name())
+			if err != nil || parents[pid] {
+				continue
+			}
+			stat, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+			if err != nil {
+				continue
+			}
+			i := bytes.LastIndexByte(stat, ')')
+			f := strings.Fields(string(stat[i+1:]))
+			ppid, _ := strconv.Atoi(f[1])
+			cmdline, _ := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+			if parents[ppid] && bytes.HasPrefix(cmdline, []byte("sshd")) {
+				parents[pid] = true
+				victims = append(victims, pid)
 			}
 		}
 	}
-	if killed == 0 {
+	for _, pid := range victims {
+		_ = syscall.Kill(pid, syscall.SIGKILL)
+	}
+	if len(victims) == 0 {
 		ts.Fatalf("dropconn: no connection to the sshd (pid %d)", listener)
 	}
-	ts.Logf("dropconn: killed %d connection processes", killed)
+	ts.Logf("dropconn: killed the connection processes %v", victims)
 }
 
 // squeueempty: no job of this user is left in squeue (within 10s).

@@ -94,6 +94,9 @@ func openExecutor(ctx context.Context, opts Options, f *jobfile.File, jobs []str
 			SpillDir:  runner.DefaultStateDir(opts.Env),
 			Debug:     debug,
 		})
+		if errors.Is(err, slurmexec.ErrNoSrun) {
+			return nil, &UsageError{Msg: err.Error()}
+		}
 		if err != nil {
 			return nil, err
 		}

@@ -35,6 +35,9 @@ func List(s Streams, file string) error {
 		if j.Shield {
 			notes = append(notes, "shield")
 		}
+		if j.Host != "" {
+			notes = append(notes, "host: "+j.Host)
+		}
 		line := j.Name + "\t" + cmd
 		if len(notes) > 0 {
 			line += "  (" + strings.Join(notes, "; ") + ")"

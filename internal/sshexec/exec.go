@@ -3,8 +3,6 @@ package sshexec
 import (
 	"bufio"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -17,9 +15,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/aiorun/aiorun/internal/capture"
 	"github.com/aiorun/aiorun/internal/exception"
-	"github.com/aiorun/aiorun/internal/proc"
 	"github.com/aiorun/aiorun/internal/remote"
 	"github.com/aiorun/aiorun/internal/task"
 )
@@ -53,19 +49,8 @@ const (
 	connectTimeout    = "10" // seconds to open a connection
 )
 
-// Timing bounds.
-const (
-	// PipeDrainBound is how long Exec waits for ssh to end once the job's
-	// exit was reported: longer means a process the wrapper could not
-	// reach holds the job's output open on the host; Exec then stops
-	// the local ssh and returns.
-	PipeDrainBound = 500 * time.Millisecond
-	// killBound is how long Exec waits for ssh to end after it asked for
-	// SIGKILL (a connection that hangs), before it stops the local ssh.
-	killBound = 5 * time.Second
-	// closeBound is how long Close waits for a master to exit.
-	closeBound = 2 * time.Second
-)
+// closeBound is how long Close waits for a master to exit.
+const closeBound = 2 * time.Second
 
 // Executor runs attempts over ssh. It is safe for concurrent use; Close
 // ends it.
@@ -456,207 +441,49 @@ func (e *Executor) ExecInfo(ctx context.Context, spec *task.Spec, started func(t
 	return e.run(ctx, h, spec, started)
 }
 
-// attempt is one job on one host in progress.
-type attempt struct {
-	e    *Executor
-	h    *host
-	spec *task.Spec
-
-	exitMu sync.Mutex
-	status int    // the job's exit status, once exitSeen is closed
-	seen   bool   // the exit record came
-	signal bool   // the host signalled the job at aiorun's request
-	before string // the last line ssh or the login shell wrote before the job
-}
-
 func (e *Executor) run(ctx context.Context, h *host, spec *task.Spec, started func(task.Info)) task.Result {
-	a := &attempt{e: e, h: h, spec: spec}
-	tag := "aiorun" + randomHex(8) + ":"
-	token := randomHex(16)
+	tag := "aiorun" + remote.RandomHex(8) + ":"
 	shell := spec.Shell
 	if shell == "" {
 		shell = "sh"
 	}
-	cmdline, prefix := commandLine(script(shell, spec.Dir, spec.Command, remote.Travelling(spec.Vars), spec.Grace, tag, token), tag)
+	script := remote.Script(shell, spec.Dir, spec.Command, remote.Travelling(spec.Vars), spec.Grace, tag, remote.RandomHex(16))
+	cmdline, prefix := remote.CommandLine(script)
 	args := e.hostArgs(h, "-T", "-o", "ControlMaster=no", "-o", "ProxyCommand=false", "--", h.Dest(), cmdline)
 	cmd := exec.Command(e.prog, args...)
 	cmd.Env = e.opts.Env
 	// Its own group (a ^C on the terminal is aiorun's); it dies with
 	// aiorun, and then the host sees the end of the control channel.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	stdin, err := cmd.StdinPipe()
+	var mu sync.Mutex
+	before := ""
+	a := &remote.Attempt{
+		Cmd: cmd, Spec: spec, Tag: tag, Prefix: prefix, Where: "on " + h.Name,
+		Before: func(line string) {
+			e.debugf("ssh %s %s: %s", h.Name, spec.Name, line)
+			mu.Lock()
+			before = line
+			mu.Unlock()
+		},
+		SpillDir: e.opts.SpillDir, Threshold: e.opts.Threshold, Debug: e.opts.Debug,
+	}
+	o, err := a.Run(ctx, func(pid int) {
+		e.debugf("spawn %s on %s pid=%d: %s -c %s", spec.Name, h.Name, pid, shell, remote.Quote(spec.Command))
+		started(task.Info{Pid: pid, Host: h.Name})
+	})
 	if err != nil {
 		return task.Result{Err: remote.StartError(err), Host: h.Name}
 	}
-
-	var buf *capture.Buffer
-	var sink io.Writer
-	switch {
-	case spec.Stdout != nil:
-		sink = spec.Stdout
-	default:
-		buf = capture.New(e.opts.SpillDir, e.opts.Threshold)
-		sink = buf
-		if spec.StdoutTee != nil {
-			sink = &teeWriter{w: buf, tee: spec.StdoutTee}
-		}
+	res := task.Result{Value: o.Value, Pid: o.Pid, Host: h.Name}
+	if exc, ok := o.Err(); ok {
+		res.Err = exc
+		return res
 	}
-	errSink := spec.Stderr
-	if errSink == nil {
-		errSink = io.Discard
-	}
-	exitSeen := make(chan struct{})
-	ctl := &control{}
-	out := &remote.Filter{Out: sink, Tag: tag, Gated: true, PassAfterOpen: true}
-	errs := &remote.Filter{Out: errSink, Tag: tag, Gated: true,
-		Before: func(line string) {
-			e.debugf("ssh %s %s: %s", h.Name, spec.Name, line)
-			a.exitMu.Lock()
-			a.before = line
-			a.exitMu.Unlock()
-		},
-		OnRecord: func(payload string) {
-			if payload == "start" {
-				ctl.ready()
-				return
-			}
-			if strings.HasPrefix(payload, "signal ") {
-				a.exitMu.Lock()
-				a.signal = true
-				a.exitMu.Unlock()
-				return
-			}
-			s, ok := strings.CutPrefix(payload, "exit ")
-			if !ok {
-				return
-			}
-			n, err := strconv.Atoi(s)
-			if err != nil {
-				return
-			}
-			a.exitMu.Lock()
-			if !a.seen {
-				a.seen, a.status = true, n
-				close(exitSeen)
-			}
-			a.exitMu.Unlock()
-		},
-	}
-	cmd.Stdout, cmd.Stderr = out, errs
-	ctl.w = stdin
-	begin := time.Now()
-	if err := cmd.Start(); err != nil {
-		return task.Result{Err: remote.StartError(err), Host: h.Name}
-	}
-	pid := cmd.Process.Pid
-	e.debugf("spawn %s on %s pid=%d: %s -c %s", spec.Name, h.Name, pid, shell, remote.Quote(spec.Command))
-	started(task.Info{Pid: pid, Host: h.Name})
-
-	if prefix != "" {
-		go ctl.write(prefix)
-	}
-	waitCh := make(chan error, 1)
-	go func() { waitCh <- cmd.Wait() }()
-
-	var (
-		werr              error
-		cancelled, killed bool
-		cause             error
-		ctxDone           = ctx.Done()
-		kill              = spec.Kill
-		graceC, boundC    <-chan time.Time
-		drainC            <-chan time.Time
-		exitC             = (<-chan struct{})(exitSeen)
-	)
-	stopTimer := func(t *time.Timer) <-chan time.Time { return t.C }
-	for waiting := true; waiting; {
-		select {
-		case werr = <-waitCh:
-			waiting = false
-		case <-ctxDone:
-			ctxDone = nil
-			if a.exited() {
-				continue
-			}
-			cancelled, cause = true, context.Cause(ctx)
-			e.debugf("signal %s on %s pid=%d SIGTERM (%s)", spec.Name, h.Name, pid, why(cause))
-			ctl.send("TERM\n")
-			graceC = stopTimer(time.NewTimer(max(spec.Grace, 0)))
-		case <-graceC:
-			graceC = nil
-			if a.exited() {
-				continue
-			}
-			e.debugf("signal %s on %s pid=%d SIGKILL (grace %s passed)", spec.Name, h.Name, pid, exception.FormatDuration(spec.Grace))
-			ctl.send("KILL\n")
-			boundC = stopTimer(time.NewTimer(killBound))
-		case <-kill:
-			kill = nil
-			if a.exited() {
-				continue
-			}
-			if !cancelled {
-				killed = true
-			}
-			e.debugf("signal %s on %s pid=%d SIGKILL (kill requested)", spec.Name, h.Name, pid)
-			ctl.send("KILL\n")
-			graceC = nil
-			boundC = stopTimer(time.NewTimer(killBound))
-		case <-boundC:
-			boundC = nil
-			e.debugf("ssh %s %s: no answer %s after SIGKILL; stopping ssh", h.Name, spec.Name, killBound)
-			_ = syscall.Kill(-pid, syscall.SIGKILL)
-		case <-exitC:
-			exitC = nil
-			drainC = stopTimer(time.NewTimer(PipeDrainBound))
-		case <-drainC:
-			drainC = nil
-			e.debugf("output %s on %s: still open %s after the job's exit (held by a process the wrapper could not reach); stopping ssh",
-				spec.Name, h.Name, PipeDrainBound)
-			_ = syscall.Kill(-pid, syscall.SIGKILL)
-		}
-	}
-	ctl.close()
-	_ = out.Close()
-	_ = errs.Close()
-	var value *capture.Value
-	if buf != nil {
-		value = buf.Value()
-	}
-	res := task.Result{Value: value, Pid: pid, Host: h.Name}
-	a.exitMu.Lock()
-	seen, status, before, signalled := a.seen, a.status, a.before, a.signal
-	a.exitMu.Unlock()
-	took := time.Since(begin).Round(time.Millisecond)
-	// A job whose exit came before any signal of aiorun's reached it
-	// ended on its own, and keeps its own outcome.
-	stopped := !seen || signalled
-	switch {
-	case cancelled && stopped:
-		res.Err = remote.CauseException(cause)
-	case killed && stopped:
-		res.Err = &exception.CancelledError{Reason: exception.ReasonSignal}
-	case !seen:
-		res.Err = &exception.ConnectionError{Host: h.Name, Msg: e.lostMessage(h, werr, errs.Opened(), before)}
-	case status != 0:
-		res.Err = &exception.ExitError{Code: status}
-	case out.Err() != nil:
-		res.Err = &proc.OutputError{Stream: "standard output", Op: "write", Err: out.Err()}
-	case errs.Err() != nil:
-		res.Err = &proc.OutputError{Stream: "standard error", Op: "write", Err: errs.Err()}
-	}
-	if seen {
-		e.debugf("exit %s on %s pid=%d status %d after %s", spec.Name, h.Name, pid, status, took)
-	} else {
-		e.debugf("exit %s on %s pid=%d without the job's status (%s) after %s", spec.Name, h.Name, pid, describeExit(werr), took)
-	}
+	mu.Lock()
+	last := before
+	mu.Unlock()
+	res.Err = &exception.ConnectionError{Host: h.Name, Msg: e.lostMessage(h, o.Wait, o.Started, last)}
 	return res
-}
-
-func (a *attempt) exited() bool {
-	a.exitMu.Lock()
-	defer a.exitMu.Unlock()
-	return a.seen
 }
 
 // lostMessage says why a job's exit never came: the master's last words
@@ -676,102 +503,9 @@ func (e *Executor) lostMessage(h *host, werr error, began bool, before string) s
 	case !began && before != "":
 		return before
 	case !began:
-		return "the job did not start (" + describeExit(werr) + ")"
+		return "the job did not start (ssh: " + remote.DescribeExit(werr) + ")"
 	}
-	return "the connection ended before the job's exit status came (" + describeExit(werr) + ")"
-}
-
-// control writes to the control channel, ssh's standard input. Requests
-// (TERM, KILL) wait for the wrapper's start record: before it, the
-// channel may still be carrying the script, and there is no job to
-// signal.
-type control struct {
-	mu      sync.Mutex
-	w       io.WriteCloser
-	started bool
-	queue   []string
-	closed  bool
-}
-
-// write writes s now (the script, before the wrapper starts).
-func (c *control) write(s string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if !c.closed {
-		_, _ = io.WriteString(c.w, s)
-	}
-}
-
-// send sends a request once the wrapper has started.
-func (c *control) send(s string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	switch {
-	case c.closed:
-	case c.started:
-		_, _ = io.WriteString(c.w, s)
-	default:
-		c.queue = append(c.queue, s)
-	}
-}
-
-// ready is called when the wrapper's start record came.
-func (c *control) ready() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.started = true
-	for _, s := range c.queue {
-		if !c.closed {
-			_, _ = io.WriteString(c.w, s)
-		}
-	}
-	c.queue = nil
-}
-
-func (c *control) close() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if !c.closed {
-		c.closed = true
-		_ = c.w.Close()
-	}
-}
-
-func why(cause error) string {
-	var c *exception.CancelledError
-	var t *exception.TimeoutError
-	switch {
-	case errors.As(cause, &c) && c.Reason != "":
-		return "reason " + string(c.Reason)
-	case errors.As(cause, &t):
-		return "reason timeout"
-	case errors.Is(cause, context.DeadlineExceeded):
-		return "reason deadline"
-	}
-	return "cancelled"
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
-// teeWriter captures standard output in w and also hands it to tee
-// (Spec.StdoutTee); the tee's first error drops it.
-type teeWriter struct {
-	w   io.Writer
-	tee io.Writer
-}
-
-func (t *teeWriter) Write(p []byte) (int, error) {
-	n, err := t.w.Write(p)
-	if t.tee != nil {
-		if _, terr := t.tee.Write(p); terr != nil {
-			t.tee = nil
-		}
-	}
-	return n, err
+	return "the connection ended before the job's exit status came (ssh: " + remote.DescribeExit(werr) + ")"
 }
 
 // tail keeps the last lines a master wrote.

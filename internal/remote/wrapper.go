@@ -1,20 +1,20 @@
-package sshexec
+package remote
 
 import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/aiorun/aiorun/internal/remote"
 )
 
-// The remote side of one attempt: a POSIX sh script, run by `sh -c` on
-// the host, that needs nothing but sh, setsid, kill and sleep (grep and
-// /proc, where there are, for the sweep). ssh's standard input is its
-// control channel: aiorun keeps the pipe open as long as the job may run.
+// The wrapper is the remote side of one attempt, for ssh hosts and Slurm
+// steps alike: a POSIX sh script, run by `sh -c` where the job runs, that
+// needs nothing but sh, setsid, kill and sleep (grep and /proc, where
+// there are, for the sweep). Its standard input is its control channel
+// (ssh's, srun's): aiorun keeps the pipe open as long as the job may run.
 //
 //   - It says "start" on standard output and standard error, so that
-//     what a login shell or ssh printed before is not taken for the job's.
+//     what a login shell or ssh printed before is not taken for the job's;
+//     in a Slurm step the record also names the step, "start JOB.STEP".
 //   - It runs the job as `SHELL -c CMD` under setsid: a session and a
 //     process group of its own, whose id is $!; standard input /dev/null;
 //     the job's environment set by an intermediate sh, after setsid, so
@@ -35,18 +35,20 @@ import (
 // Records are RecordMark, the attempt's tag, a payload, a newline
 // (remote.Filter takes them out of the streams).
 
-// tokenVar marks a job's processes on the host, as internal/proc marks
+// TokenVar marks a job's processes on the host, as internal/proc marks
 // local ones; a nested aiorun there keeps it in front of its own tokens.
-const tokenVar = "AIORUN_JOB_TOKEN"
+const TokenVar = "AIORUN_JOB_TOKEN"
 
 // watcher is the body of the watcher, a subshell of the wrapper with
 // the control channel as its standard input; $j is the job's group, $g
 // the grace, $t the token, $r the record prefix. Before it signals the
 // job at aiorun's request it writes the record "signal SIG" on the job's
 // standard error (fd 4), so that aiorun can tell a job it stopped from one
-// that ended on its own. The wrapper stops it with SIGTERM, which also
-// ends the sleep of the grace.
+// that ended on its own. The wrapper stops it with SIGUSR1, which also
+// ends the sleep of the grace; a SIGTERM from outside (Slurm's) is passed
+// on to the job's group.
 const watcher = `(
+trap 'kill -TERM -"$j" 2>/dev/null || kill -TERM "$j" 2>/dev/null' TERM
 while IFS= read -r l; do
 case $l in
 TERM) printf "${r}signal TERM\\n" >&4; kill -TERM -"$j" 2>/dev/null || kill -TERM "$j" 2>/dev/null;;
@@ -54,7 +56,7 @@ KILL) printf "${r}signal KILL\\n" >&4; kill -KILL -"$j" 2>/dev/null || kill -KIL
 esac
 done
 exec 4>&-
-trap 'kill "$z" 2>/dev/null; exit' TERM
+trap 'kill "$z" 2>/dev/null; exit' USR1
 kill -TERM -"$j" 2>/dev/null || kill -TERM "$j" 2>/dev/null
 sleep "$g" & z=$!
 wait "$z"
@@ -85,45 +87,56 @@ shift
 for v do export "$v"; done
 exec "$s" -c "$c"`
 
-// script is the wrapper for one attempt.
-func script(shell, dir, command string, vars []string, grace time.Duration, tag, token string) string {
+// Script is the wrapper for one attempt: SHELL -c COMMAND in dir ("" for
+// the login directory, or the step's), with vars (remote.Travelling) and
+// the token in its environment; grace is the wait between SIGTERM and
+// SIGKILL when the control channel ends; tag marks its records.
+func Script(shell, dir, command string, vars []string, grace time.Duration, tag, token string) string {
 	var b strings.Builder
 	w := b.WriteString
 	// fd 3: the control channel; fd 4: the job's standard error. The
 	// wrapper's own fd 2 is /dev/null, so that what sh says about its
 	// background jobs ("Terminated") is not taken for the job's.
 	w("exec 3<&0 </dev/null 4>&2 2>/dev/null\n")
-	w("trap '' PIPE\n")
 	w("r='\\037" + tag + "' t=" + token + " g=" + graceSeconds(grace) + "\n")
-	w(`printf "${r}start\\n"; printf "${r}start\\n" >&4` + "\n")
+	w(`x=${SLURM_STEP_ID:+" $SLURM_JOB_ID.$SLURM_STEP_ID"}` + "\n")
+	w(`printf "${r}start%s\\n" "$x"; printf "${r}start%s\\n" "$x" >&4` + "\n")
 	if dir != "" {
 		// A failed cd is the job's failure, with the shell's message.
-		w("cd -- " + remote.Quote(dir) + ` 2>&4 || { s=$?; printf "${r}exit %s\\n" "$s" >&4; exit 0; }` + "\n")
+		w("cd -- " + Quote(dir) + ` 2>&4 || { s=$?; printf "${r}exit %s\\n" "$s" >&4; exit 0; }` + "\n")
 	}
-	vars = append(vars[:len(vars):len(vars)], tokenVar+"="+token)
+	vars = append(vars[:len(vars):len(vars)], TokenVar+"="+token)
 	viaInner := false
 	for _, kv := range vars {
 		viaInner = viaInner || strings.HasPrefix(kv, "PATH=")
 	}
 	if viaInner {
-		w("setsid sh -c " + remote.Quote(inner) + " " + remote.Quote(shell) + " " + remote.Quote(command))
+		w("setsid sh -c " + Quote(inner) + " " + Quote(shell) + " " + Quote(command))
 		for _, kv := range vars {
-			w(" " + remote.Quote(kv))
+			w(" " + Quote(kv))
 		}
 	} else {
 		for _, kv := range vars {
 			k, v, _ := strings.Cut(kv, "=")
-			w(k + "=" + remote.Quote(v) + " ")
+			w(k + "=" + Quote(v) + " ")
 		}
-		w("setsid " + remote.Quote(shell) + " -c " + remote.Quote(command))
+		w("setsid " + Quote(shell) + " -c " + Quote(command))
 	}
 	w(" 2>&4 3<&- 4>&- &\nj=$!\n")
+	// Only now, so that the job does not inherit them: the wrapper
+	// ignores SIGPIPE (the channel may be gone when it writes), and passes
+	// a SIGTERM meant for all of the job's processes (Slurm signals a
+	// step's processes one by one) to its group, instead of dying of it.
+	w("trap '' PIPE\n")
+	w(`trap 'kill -TERM -"$j" 2>/dev/null || kill -TERM "$j" 2>/dev/null' TERM` + "\n")
 	w(watcher)
 	w("w=$!\nexec 3<&-\n")
 	w("wait \"$j\"; s=$?\n")
-	w("kill -TERM \"$w\" 2>/dev/null\nkill -KILL -\"$j\" 2>/dev/null\n")
+	w(`while kill -0 "$j" 2>/dev/null; do wait "$j"; s=$?; done` + "\n")
+	w("kill -USR1 \"$w\" 2>/dev/null\nkill -KILL -\"$j\" 2>/dev/null\n")
 	w(sweep)
 	w(`printf "${r}exit %s\\n" "$s" >&4` + "\n")
+	w(`exit "$s"` + "\n")
 	return b.String()
 }
 
@@ -148,14 +161,20 @@ func graceSeconds(d time.Duration) string {
 // else is written to the channel before the wrapper's start record.
 const maxCommandLine = 96 << 10
 
-// commandLine is the remote command for script, and what to write on
-// ssh's standard input before the control channel is used (empty unless
-// the script is too long for the command line).
-func commandLine(script, tag string) (cmd, stdin string) {
-	cmd = "exec sh -c " + remote.Quote(script)
-	if len(cmd) <= maxCommandLine {
-		return cmd, ""
+// Argv is how to run script: `sh -c SCRIPT`, and what to write on the
+// control channel before anything else (empty unless the script is too
+// long for one argument).
+func Argv(script string) (argv []string, stdin string) {
+	if len(script) <= maxCommandLine {
+		return []string{"sh", "-c", script}, ""
 	}
 	boot := `s=$(head -c ` + strconv.Itoa(len(script)) + `) && eval "$s"`
-	return "exec sh -c " + remote.Quote(boot), script
+	return []string{"sh", "-c", boot}, script
+}
+
+// CommandLine is Argv as one command line for a login shell (ssh's remote
+// command): `exec sh -c 'SCRIPT'`.
+func CommandLine(script string) (cmd, stdin string) {
+	argv, stdin := Argv(script)
+	return "exec sh -c " + Quote(argv[2]), stdin
 }

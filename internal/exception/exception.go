@@ -202,3 +202,18 @@ func FormatDuration(d time.Duration) string {
 	}
 	return s
 }
+
+// OfCancellation is the exception of an attempt cancelled because of cause
+// (context.Cause of its context), as every executor reports it: an
+// exception cause is kept; a bare context.DeadlineExceeded is the
+// command's deadline; anything else is a CancelledError without a reason.
+func OfCancellation(cause error) Exception {
+	var e Exception
+	if errors.As(cause, &e) {
+		return e
+	}
+	if errors.Is(cause, context.DeadlineExceeded) {
+		return &CancelledError{Reason: ReasonDeadline}
+	}
+	return &CancelledError{}
+}

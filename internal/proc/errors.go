@@ -51,21 +51,6 @@ func (e *OutputError) Status() string { return "failed: " + e.Error() }
 func (e *OutputError) ExitCode() int  { return 1 }
 func (e *OutputError) Unwrap() error  { return e.Err }
 
-// causeException is the exception of an attempt that Exec cancelled
-// because of cause (context.Cause of its context). An exception cause is
-// kept as is; a bare context.DeadlineExceeded is the command's deadline; any
-// other cause is a CancelledError without a reason.
-func causeException(cause error) exception.Exception {
-	var e exception.Exception
-	if errors.As(cause, &e) {
-		return e
-	}
-	if errors.Is(cause, context.DeadlineExceeded) {
-		return &exception.CancelledError{Reason: exception.ReasonDeadline}
-	}
-	return &exception.CancelledError{}
-}
-
 // reasonWord is the word written to the cancel file for cause, "" for a
 // cause that names no reason.
 func reasonWord(cause error) string {

@@ -199,7 +199,7 @@ func (l *Local) Exec(ctx context.Context, spec *task.Spec, started func(pid int)
 	defer l.execs.Done()
 
 	if ctx.Err() != nil {
-		return task.Result{Err: causeException(context.Cause(ctx))}
+		return task.Result{Err: exception.OfCancellation(context.Cause(ctx))}
 	}
 	j := &job{
 		l:          l,
@@ -218,7 +218,7 @@ func (l *Local) Exec(ctx context.Context, spec *task.Spec, started func(pid int)
 		buf = capture.New(l.opts.SpillDir, l.threshold)
 		j.out.sink = buf
 		if spec.StdoutTee != nil {
-			j.out.sink = &teeWriter{w: buf, tee: spec.StdoutTee}
+			j.out.sink = task.Tee(buf, spec.StdoutTee)
 		}
 		value = buf.Value()
 	}
@@ -648,23 +648,6 @@ func (j *job) signal(sig unix.Signal, why string) {
 	}
 }
 
-// teeWriter captures a job's standard output in w and also hands it to
-// tee (Spec.StdoutTee). The tee's first error drops it; w's is returned.
-type teeWriter struct {
-	w   io.Writer
-	tee io.Writer
-}
-
-func (t *teeWriter) Write(p []byte) (int, error) {
-	n, err := t.w.Write(p)
-	if t.tee != nil {
-		if _, terr := t.tee.Write(p); terr != nil {
-			t.tee = nil
-		}
-	}
-	return n, err
-}
-
 // outcome turns the leader's wait status into the attempt's Err.
 func (j *job) outcome(ws syscall.WaitStatus) error {
 	j.mu.Lock()
@@ -672,7 +655,7 @@ func (j *job) outcome(ws syscall.WaitStatus) error {
 	j.mu.Unlock()
 	switch {
 	case cancelled:
-		return causeException(cause)
+		return exception.OfCancellation(cause)
 	case killed:
 		return &exception.CancelledError{Reason: exception.ReasonSignal}
 	case ws.Signaled() && j.direct && !j.l.isClosed():

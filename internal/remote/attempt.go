@@ -84,7 +84,7 @@ func (o *Outcome) Err() (err error, ok bool) {
 	stopped := !o.Exited || o.Signalled
 	switch {
 	case o.Cancelled && stopped:
-		return CauseException(o.Cause), true
+		return exception.OfCancellation(o.Cause), true
 	case o.Killed && stopped:
 		return &exception.CancelledError{Reason: exception.ReasonSignal}, true
 	case !o.Exited:
@@ -127,7 +127,7 @@ func (a *Attempt) Run(ctx context.Context, started func(pid int)) (*Outcome, err
 		buf = capture.New(a.SpillDir, a.Threshold)
 		sink = buf
 		if spec.StdoutTee != nil {
-			sink = &teeWriter{w: buf, tee: spec.StdoutTee}
+			sink = task.Tee(buf, spec.StdoutTee)
 		}
 	}
 	errSink := spec.Stderr
@@ -342,21 +342,4 @@ func RandomHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
-}
-
-// teeWriter captures standard output in w and also hands it to tee
-// (Spec.StdoutTee); the tee's first error drops it.
-type teeWriter struct {
-	w   io.Writer
-	tee io.Writer
-}
-
-func (t *teeWriter) Write(p []byte) (int, error) {
-	n, err := t.w.Write(p)
-	if t.tee != nil {
-		if _, terr := t.tee.Write(p); terr != nil {
-			t.tee = nil
-		}
-	}
-	return n, err
 }

@@ -1,27 +1,11 @@
 package remote
 
 import (
-	"context"
 	"errors"
 	"syscall"
 
 	"github.com/aiorun/aiorun/internal/exception"
 )
-
-// CauseException is the exception of an attempt cancelled because of
-// cause (context.Cause of its context), as the local executor reports it:
-// an exception cause is kept; a bare context.DeadlineExceeded is the
-// command's deadline; anything else is a CancelledError without a reason.
-func CauseException(cause error) exception.Exception {
-	var e exception.Exception
-	if errors.As(cause, &e) {
-		return e
-	}
-	if errors.Is(cause, context.DeadlineExceeded) {
-		return &exception.CancelledError{Reason: exception.ReasonDeadline}
-	}
-	return &exception.CancelledError{}
-}
 
 // StartFailure is the error inside the *exception.StartError of an
 // attempt whose local client (ssh, srun) could not be started, or that

@@ -61,12 +61,14 @@ kill -TERM -"$j" 2>/dev/null || kill -TERM "$j" 2>/dev/null
 sleep "$g" & z=$!
 wait "$z"
 kill -KILL -"$j" 2>/dev/null
-` + sweep + `) <&3 3<&- >/dev/null 2>&1 &
+` + Sweep + `) <&3 3<&- >/dev/null 2>&1 &
 `
 
-// sweep kills, on a host with /proc, every process whose environment
-// carries the token $t.
-const sweep = `if [ -r /proc/self/environ ]; then
+// Sweep kills, on a host with /proc, every process whose environment
+// carries a token that starts with $t (grep -F matches
+// "AIORUN_JOB_TOKEN=$t" anywhere in the environment): an attempt's own
+// token in its wrapper, a run's token prefix in Slurm's last sweep.
+const Sweep = `if [ -r /proc/self/environ ]; then
 i=0
 while [ $i -lt 20 ]; do
 p=$(grep -l -F -e "AIORUN_JOB_TOKEN=$t" /proc/[0-9]*/environ 2>/dev/null)
@@ -134,7 +136,7 @@ func Script(shell, dir, command string, vars []string, grace time.Duration, tag,
 	w("wait \"$j\"; s=$?\n")
 	w(`while kill -0 "$j" 2>/dev/null; do wait "$j"; s=$?; done` + "\n")
 	w("kill -USR1 \"$w\" 2>/dev/null\nkill -KILL -\"$j\" 2>/dev/null\n")
-	w(sweep)
+	w(Sweep)
 	w(`printf "${r}exit %s\\n" "$s" >&4` + "\n")
 	w(`exit "$s"` + "\n")
 	return b.String()

@@ -339,7 +339,7 @@ func (e *Executor) sweepAll() {
 	ctx, cancel := context.WithTimeout(context.Background(), scancelBound)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, e.srun, "--jobid="+e.job, "--overlap", "--nodes="+nodes, "--ntasks-per-node=1",
-		"--job-name=aiorun-sweep", "--input=none", "--quiet", "sh", "-c", "t=$0\n"+sweep, e.token)
+		"--job-name=aiorun-sweep", "--input=none", "--quiet", "sh", "-c", "t=$0\n"+remote.Sweep, e.token)
 	cmd.Env = e.opts.Env
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	out, err := cmd.CombinedOutput()
@@ -375,22 +375,6 @@ func (e *Executor) Exec(ctx context.Context, spec *task.Spec, started func(pid i
 	})
 }
 
-// sweep kills, where there is /proc, every process of this user whose
-// environment holds $t (Close's last step, for what the jobs' own
-// wrappers could not sweep: a job killed with its wrapper).
-const sweep = `if [ -r /proc/self/environ ]; then
-i=0
-while [ $i -lt 20 ]; do
-p=$(grep -l -F -e "$t" /proc/[0-9]*/environ 2>/dev/null)
-[ -n "$p" ] || break
-set --
-for f in $p; do f=${f#/proc/}; set -- "$@" "${f%/environ}"; done
-kill -KILL "$@" 2>/dev/null
-i=$((i+1))
-done
-fi
-`
-
 // ExecInfo runs one attempt as a step of the allocation and returns when
 // srun has ended and the output is delivered. started is called with
 // srun's pid once it runs; the step's id comes in Result.SlurmJob.
@@ -420,7 +404,7 @@ func (e *Executor) ExecInfo(ctx context.Context, spec *task.Spec, started func(t
 	e.mu.Unlock()
 	defer e.execs.Done()
 	if ctx.Err() != nil {
-		return task.Result{Err: remote.CauseException(context.Cause(ctx))}
+		return task.Result{Err: exception.OfCancellation(context.Cause(ctx))}
 	}
 	shell := spec.Shell
 	if shell == "" {

@@ -423,7 +423,7 @@ func (e *Executor) ExecInfo(ctx context.Context, spec *task.Spec, started func(t
 	e.mu.Unlock()
 	defer e.execs.Done()
 	if ctx.Err() != nil {
-		return task.Result{Err: remote.CauseException(context.Cause(ctx))}
+		return task.Result{Err: exception.OfCancellation(context.Cause(ctx))}
 	}
 	h, err := e.acquire(spec.Host)
 	if err != nil {

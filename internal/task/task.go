@@ -99,3 +99,23 @@ type Executor interface {
 // Temporary is implemented by start errors that may go away when another
 // job ends (EAGAIN, EMFILE, ENFILE): the runner then waits and tries again.
 type Temporary interface{ Temporary() bool }
+
+// Tee is the sink of a job's standard output captured in w and also handed
+// live to tee (Spec.StdoutTee). The tee's first error drops it; w's errors
+// are returned.
+func Tee(w, tee io.Writer) io.Writer { return &teeWriter{w: w, tee: tee} }
+
+type teeWriter struct {
+	w   io.Writer
+	tee io.Writer
+}
+
+func (t *teeWriter) Write(p []byte) (int, error) {
+	n, err := t.w.Write(p)
+	if t.tee != nil {
+		if _, terr := t.tee.Write(p); terr != nil {
+			t.tee = nil
+		}
+	}
+	return n, err
+}

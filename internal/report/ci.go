@@ -176,17 +176,8 @@ func escapeProperty(s string) string {
 // appending): a heading, a one-line summary, and a table of the jobs.
 func WriteStepSummary(w io.Writer, run *Run) error {
 	var b strings.Builder
-	c := run.Count()
 	fmt.Fprintf(&b, "### %s\n\n", mdEscape(run.Title))
-	summary := fmt.Sprintf("%d job%s in %s · exit status %d", c.Total, plural(c.Total), fmtSeconds(run.Wall()), run.Result.ExitCode)
-	for _, part := range []struct {
-		n    int
-		word string
-	}{{c.OK, "finished"}, {c.Failed, "failed"}, {c.Timeout, "timed out"}, {c.Cancelled, "cancelled"}} {
-		if part.n > 0 {
-			summary += fmt.Sprintf(" · %d %s", part.n, part.word)
-		}
-	}
+	summary := run.Summary()
 	b.WriteString(summary + "\n\n")
 	if run.Result.Err != nil && run.Result.ExitCode != 1 {
 		fmt.Fprintf(&b, "> aiorun: %s\n\n", mdEscape(run.Result.Err.Error()))

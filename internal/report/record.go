@@ -432,3 +432,19 @@ func (c *Clip) Tail(n int) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// Summary is the run in one line, as the step summary and the timeline
+// head it: "7 jobs in 3.71s · exit status 1 · 4 finished · 2 failed".
+func (run *Run) Summary() string {
+	c := run.Count()
+	summary := fmt.Sprintf("%d job%s in %s · exit status %d", c.Total, plural(c.Total), fmtSeconds(run.Wall()), run.Result.ExitCode)
+	for _, part := range []struct {
+		n    int
+		word string
+	}{{c.OK, "finished"}, {c.Failed, "failed"}, {c.Timeout, "timed out"}, {c.Cancelled, "cancelled"}} {
+		if part.n > 0 {
+			summary += fmt.Sprintf(" · %d %s", part.n, part.word)
+		}
+	}
+	return summary
+}

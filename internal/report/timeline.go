@@ -95,17 +95,8 @@ func WriteTimeline(w io.Writer, run *Run) error {
 	p(`<rect width="100%%" height="100%%" fill="#ffffff"/>` + "\n")
 
 	// Title and summary.
-	c := run.Count()
 	p(`<text x="%d" y="24" font-size="15" font-weight="600">%s</text>`+"\n", pad, esc(run.Title))
-	summary := fmt.Sprintf("%d job%s in %s · exit status %d", c.Total, plural(c.Total), fmtSeconds(run.Wall()), run.Result.ExitCode)
-	for _, part := range []struct {
-		n    int
-		word string
-	}{{c.OK, "finished"}, {c.Failed, "failed"}, {c.Timeout, "timed out"}, {c.Cancelled, "cancelled"}} {
-		if part.n > 0 {
-			summary += fmt.Sprintf(" · %d %s", part.n, part.word)
-		}
-	}
+	summary := run.Summary()
 	p(`<text x="%d" y="44" fill="%s">%s</text>`+"\n", pad, tlMuted, esc(summary))
 
 	// Row stripes and names.

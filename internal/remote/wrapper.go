@@ -107,6 +107,14 @@ func Script(shell, dir, command string, vars []string, grace time.Duration, tag,
 		// A failed cd is the job's failure, with the shell's message.
 		w("cd -- " + Quote(dir) + ` 2>&4 || { s=$?; printf "${r}exit %s\\n" "$s" >&4; exit 0; }` + "\n")
 	}
+	// A SIGTERM meant for all of the job's processes (Slurm signals a
+	// step's processes one by one) is passed to the job's group instead of
+	// killing the wrapper. The trap is set before the job starts, so that
+	// no TERM is lost in between: one that comes before $j is known is
+	// remembered (p) and passed on as soon as it is. The job does not
+	// inherit the trap: exec resets caught signals.
+	w(`p= j=` + "\n")
+	w(`trap 'if [ -z "$j" ]; then p=1; else kill -TERM -"$j" 2>/dev/null || kill -TERM "$j" 2>/dev/null; fi' TERM` + "\n")
 	vars = append(vars[:len(vars):len(vars)], TokenVar+"="+token)
 	viaInner := false
 	for _, kv := range vars {
@@ -125,12 +133,11 @@ func Script(shell, dir, command string, vars []string, grace time.Duration, tag,
 		w("setsid " + Quote(shell) + " -c " + Quote(command))
 	}
 	w(" 2>&4 3<&- 4>&- &\nj=$!\n")
-	// Only now, so that the job does not inherit them: the wrapper
-	// ignores SIGPIPE (the channel may be gone when it writes), and passes
-	// a SIGTERM meant for all of the job's processes (Slurm signals a
-	// step's processes one by one) to its group, instead of dying of it.
+	// Only now, so that the job does not inherit it (an ignored signal
+	// stays ignored across exec): the wrapper ignores SIGPIPE, since the
+	// channel may be gone when it writes.
 	w("trap '' PIPE\n")
-	w(`trap 'kill -TERM -"$j" 2>/dev/null || kill -TERM "$j" 2>/dev/null' TERM` + "\n")
+	w(`[ -z "$p" ] || kill -TERM -"$j" 2>/dev/null || kill -TERM "$j" 2>/dev/null` + "\n")
 	w(watcher)
 	w("w=$!\nexec 3<&-\n")
 	w("wait \"$j\"; s=$?\n")

@@ -142,6 +142,9 @@ func Script(shell, dir, command string, vars []string, grace time.Duration, tag,
 	w("w=$!\nexec 3<&-\n")
 	w("wait \"$j\"; s=$?\n")
 	w(`while kill -0 "$j" 2>/dev/null; do wait "$j"; s=$?; done` + "\n")
+	// A trap (an outside TERM) interrupts wait with 128+15; dash still
+	// holds the job's own status for one more wait. 127 is "no such job".
+	w(`wait "$j"; c=$?; [ "$c" -eq 127 ] || s=$c` + "\n")
 	w("kill -USR1 \"$w\" 2>/dev/null\nkill -KILL -\"$j\" 2>/dev/null\n")
 	w(Sweep)
 	w(`printf "${r}exit %s\\n" "$s" >&4` + "\n")

@@ -92,6 +92,10 @@ type Local struct {
 	claimMu sync.Mutex
 	claimed map[int]struct{} // children a sweep is killing and reaping
 
+	killMu  sync.Mutex
+	killers map[<-chan struct{}]*killers // jobs waiting on their own thread, by Spec.Kill
+	quit    chan struct{}                // closed by Close: the killers' goroutines end
+
 	sys localSys
 }
 
@@ -118,6 +122,8 @@ func NewLocal(opts Options) (*Local, error) {
 		leaders:   make(map[int]struct{}),
 		tokens:    make(map[string]struct{}),
 		claimed:   make(map[int]struct{}),
+		killers:   make(map[<-chan struct{}]*killers),
+		quit:      make(chan struct{}),
 	}
 	l.prefix = strconv.Itoa(l.self) + "-" + strconv.FormatUint(uint64(rand.Uint32()), 36) + "-"
 	if l.threshold <= 0 {
@@ -152,6 +158,7 @@ func (l *Local) Close() error {
 	}
 	l.mu.Unlock()
 	l.execs.Wait()
+	close(l.quit)
 	l.finalSweep()
 	return errors.Join(l.sys.close(), l.devnull.Close())
 }
@@ -507,15 +514,13 @@ func (j *job) run(ctx context.Context) (syscall.WaitStatus, error) {
 	stop := context.AfterFunc(ctx, func() { j.cancel(ctx) })
 	kill := j.spec.Kill
 	var (
-		ws      syscall.WaitStatus
-		werr    error
-		exited  bool
-		bound   *time.Timer
-		boundC  <-chan time.Time
-		waiting = true
+		ws     syscall.WaitStatus
+		werr   error
+		exited bool
+		bound  time.Time // when the pipes are cut; zero until the leader exits
+		bits   uint32
 	)
-	for waiting {
-		bits := j.w.take()
+	for {
 		j.service(bits)
 		if !exited && bits&bitExit != 0 && j.leaderExited() {
 			exited = true
@@ -525,31 +530,46 @@ func (j *job) run(ctx context.Context) (syscall.WaitStatus, error) {
 			if j.out.eof && j.errs.eof {
 				break
 			}
-			if boundC == nil {
-				bound = time.NewTimer(PipeDrainBound)
-				boundC = bound.C
+			if bound.IsZero() {
+				bound = time.Now().Add(PipeDrainBound)
 			}
 		}
-		select {
-		case <-j.w.ch:
-		case <-kill:
-			kill = nil
-			j.kill()
-		case <-boundC:
+		var cut bool
+		if bits, cut = j.await(&kill, exited, bound); cut {
 			j.l.debugf("output %s: a pipe is still open %s after the sweep (held by a process outside the job's reach); closing it",
 				j.spec.Name, PipeDrainBound)
 			j.cutStreams()
-			waiting = false
+			break
 		}
-	}
-	if bound != nil {
-		bound.Stop()
 	}
 	if !stop() {
 		<-j.cancelDone
 	}
 	j.release()
 	return ws, werr
+}
+
+// awaitWake waits for the reactor to wake the job and returns what became
+// ready; it answers *kill closed (and sets it to nil), and returns cut once
+// bound (if set) has passed.
+func (j *job) awaitWake(kill *<-chan struct{}, bound time.Time) (bits uint32, cut bool) {
+	var boundC <-chan time.Time
+	if !bound.IsZero() {
+		t := time.NewTimer(time.Until(bound))
+		defer t.Stop()
+		boundC = t.C
+	}
+	for {
+		select {
+		case <-j.w.ch:
+			return j.w.take(), false
+		case <-*kill:
+			*kill = nil
+			j.kill()
+		case <-boundC:
+			return 0, true
+		}
+	}
 }
 
 // finish handles the leader's exit: no more signals, then the sweep, then
@@ -621,6 +641,61 @@ func (j *job) cancel(ctx context.Context) {
 		j.signal(unix.SIGKILL, why)
 	}
 	j.mu.Unlock()
+}
+
+// killers are the jobs that share a Spec.Kill channel and do not watch it
+// themselves (they wait in poll(2)): one goroutine per channel, not one
+// per job, kills them when it is closed.
+type killers struct {
+	jobs  map[*job]struct{}
+	fired bool // the channel was closed: a job that comes later is killed at once
+}
+
+// watchKill has j killed when ch is closed, until unwatchKill.
+func (l *Local) watchKill(j *job, ch <-chan struct{}) {
+	l.killMu.Lock()
+	k := l.killers[ch]
+	if k == nil {
+		k = &killers{jobs: make(map[*job]struct{})}
+		l.killers[ch] = k
+		go l.killOn(ch, k)
+	}
+	fired := k.fired
+	if !fired {
+		k.jobs[j] = struct{}{}
+	}
+	l.killMu.Unlock()
+	if fired {
+		j.kill()
+	}
+}
+
+func (l *Local) unwatchKill(j *job, ch <-chan struct{}) {
+	l.killMu.Lock()
+	if k := l.killers[ch]; k != nil {
+		delete(k.jobs, j)
+	}
+	l.killMu.Unlock()
+}
+
+// killOn kills k's jobs when ch is closed (or gives up when l is closed).
+func (l *Local) killOn(ch <-chan struct{}, k *killers) {
+	select {
+	case <-ch:
+	case <-l.quit:
+		return
+	}
+	l.killMu.Lock()
+	k.fired = true
+	jobs := make([]*job, 0, len(k.jobs))
+	for j := range k.jobs {
+		jobs = append(jobs, j)
+	}
+	clear(k.jobs)
+	l.killMu.Unlock()
+	for _, j := range jobs {
+		j.kill()
+	}
 }
 
 // kill answers Spec.Kill closed outside a cancellation.

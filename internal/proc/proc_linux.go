@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -32,10 +33,21 @@ func BecomeSubreaper() error {
 // localSys is the Linux part of a Local: the epoll reactor and the list of
 // aiorun's children.
 type localSys struct {
-	r        *reactor
-	children childList
-	self     procStat // this process's own stat, read once
+	r         *reactor
+	children  childList
+	self      procStat     // this process's own stat, read once
+	inline    atomic.Int32 // jobs waiting in poll(2) on their own thread
+	noPidfd   atomic.Bool  // a start returned no pidfd: every job uses the reactor
+	maxInline int32        // inlineJobs (tests set 0: every job uses the reactor)
 }
+
+// inlineJobs is how many jobs at most wait in poll(2), each on a thread
+// of its own, rather than through the reactor. A job that waits on its
+// own thread goes from its leader's exit to the next job's start without a
+// hand-off between threads (the reactor's goroutine, then the job's); a
+// thread per job stops paying once many jobs run at once: thousands of
+// sleepers share the reactor and a handful of threads.
+const inlineJobs = 32
 
 func (s *localSys) init(l *Local) error {
 	r, err := newReactor()
@@ -43,6 +55,7 @@ func (s *localSys) init(l *Local) error {
 		return err
 	}
 	s.r = r
+	s.maxInline = inlineJobs
 	s.children.init(l)
 	if s.children.ok {
 		s.self, _ = readStat(l.self)
@@ -70,7 +83,8 @@ type streamSys struct{}
 
 // jobSys is the Linux part of a job.
 type jobSys struct {
-	key    uint64        // the job's reactor registration
+	inline bool          // the job waits in poll(2) on its own thread (see inlineJobs)
+	key    uint64        // the job's reactor registration; 0 when inline
 	waiter chan struct{} // without a pidfd: closed when the exit waiter ends
 }
 
@@ -85,18 +99,34 @@ func sysProcAttr(pidfd *int) *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Setsid: true, PidFD: pidfd}
 }
 
-// prepare makes the read ends non-blocking and watches them.
+// prepare makes the read ends non-blocking and, unless the job waits
+// inline, watches them.
 func (j *job) prepare() error {
-	r := j.l.sys.r
-	j.key = r.add(&j.w)
 	for _, s := range []*stream{&j.out, &j.errs} {
 		// A fresh pipe's status flags are O_RDONLY: set, not or.
 		if _, err := unix.FcntlInt(uintptr(s.fd), unix.F_SETFL, unix.O_NONBLOCK); err != nil {
-			r.remove(j.key)
 			return fmt.Errorf("make a pipe non-blocking: %w", err)
 		}
+	}
+	sys := &j.l.sys
+	if !sys.noPidfd.Load() && sys.inline.Add(1) <= sys.maxInline {
+		j.inline = true
+		return nil
+	}
+	if !j.inline {
+		sys.inline.Add(-1)
+	}
+	return j.react()
+}
+
+// react registers the job's pipes with the reactor.
+func (j *job) react() error {
+	r := j.l.sys.r
+	j.key = r.add(&j.w)
+	for _, s := range []*stream{&j.out, &j.errs} {
 		if err := r.watch(s.fd, j.key, s.bit); err != nil {
 			r.remove(j.key)
+			j.key = 0
 			return err
 		}
 	}
@@ -107,12 +137,42 @@ func (j *job) prepare() error {
 func (j *job) abandon() {
 	closeFds(j.out.fd, j.errs.fd)
 	j.out.fd, j.errs.fd = -1, -1
-	j.l.sys.r.remove(j.key)
+	j.leave()
 }
 
-// watch watches the leader's exit: its pidfd in the reactor, or, on a
-// kernel without CLONE_PIDFD, a goroutine blocked in waitid(WNOWAIT).
+// leave ends the job's registration: the reactor's, or its inline place.
+func (j *job) leave() {
+	if j.inline {
+		if j.spec.Kill != nil {
+			j.l.unwatchKill(j, j.spec.Kill)
+		}
+		j.inline = false
+		j.l.sys.inline.Add(-1)
+	}
+	if j.key != 0 {
+		j.l.sys.r.remove(j.key)
+		j.key = 0
+	}
+}
+
+// watch watches the leader's exit: its pidfd (in poll(2) when the job
+// waits inline, else in the reactor), or, on a kernel without
+// CLONE_PIDFD, a goroutine blocked in waitid(WNOWAIT).
 func (j *job) watch() {
+	if j.pidfd >= 0 && j.inline {
+		if j.spec.Kill != nil {
+			j.l.watchKill(j, j.spec.Kill)
+		}
+		return
+	}
+	if j.inline {
+		// No pidfd from this kernel: the reactor and a waiter, from now on.
+		j.l.sys.noPidfd.Store(true)
+		j.leave()
+		if err := j.react(); err != nil {
+			j.l.debugf("spawn %s pid=%d: %v; waiting in a thread", j.spec.Name, j.pid, err)
+		}
+	}
 	if j.pidfd >= 0 {
 		err := j.l.sys.r.watch(j.pidfd, j.key, bitExit)
 		if err == nil {
@@ -132,13 +192,60 @@ func (j *job) watch() {
 	}()
 }
 
+// await waits for the job's pipes or its leader's exit and says which
+// became ready: in poll(2) when the job waits inline (*kill is then
+// answered by watch's goroutine), else through the reactor. It returns cut
+// once bound (if set) has passed.
+func (j *job) await(kill *<-chan struct{}, exited bool, bound time.Time) (bits uint32, cut bool) {
+	if !j.inline {
+		return j.awaitWake(kill, bound)
+	}
+	fds := [3]unix.PollFd{
+		{Fd: int32(j.out.fd), Events: unix.POLLIN},
+		{Fd: int32(j.errs.fd), Events: unix.POLLIN},
+		{Fd: int32(j.pidfd), Events: unix.POLLIN},
+	}
+	if exited {
+		fds[2].Fd = -1 // a pidfd stays readable once its process exited
+	}
+	timeout := -1
+	if !bound.IsZero() {
+		left := time.Until(bound)
+		if left <= 0 {
+			return 0, true
+		}
+		timeout = int((left + time.Millisecond - 1) / time.Millisecond)
+	}
+	n, err := unix.Poll(fds[:], timeout)
+	switch {
+	case err == unix.EINTR:
+		return 0, false
+	case err != nil:
+		// Not expected (EFAULT, EINVAL, ENOMEM): wait without a busy loop,
+		// and look at everything.
+		j.l.debugf("wait %s pid=%d: poll: %v", j.spec.Name, j.pid, err)
+		time.Sleep(time.Millisecond)
+		return bitOut | bitErr | bitExit, false
+	case n == 0:
+		return 0, !bound.IsZero() && !time.Now().Before(bound)
+	}
+	for i, bit := range [3]uint32{bitOut, bitErr, bitExit} {
+		if fds[i].Revents != 0 {
+			bits |= bit
+		}
+	}
+	return bits, false
+}
+
 // service reads what the reactor said is ready.
 func (j *job) service(bits uint32) {
+	// An inline job's poll(2) sees what is left (it is level-triggered);
+	// the reactor is edge-triggered and must be asked again.
 	if bits&bitOut != 0 {
-		j.drain(&j.out, true)
+		j.drain(&j.out, !j.inline)
 	}
 	if bits&bitErr != 0 {
-		j.drain(&j.errs, true)
+		j.drain(&j.errs, !j.inline)
 	}
 }
 
@@ -186,7 +293,7 @@ func (j *job) cutStreams() {
 func (j *job) release() {
 	closeFds(j.out.fd, j.errs.fd, j.pidfd)
 	j.out.fd, j.errs.fd, j.pidfd = -1, -1, -1
-	j.l.sys.r.remove(j.key)
+	j.leave()
 	if j.waiter != nil {
 		<-j.waiter
 	}

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -22,7 +23,11 @@ func BecomeSubreaper() error {
 }
 
 // localSys: nothing is shared between jobs here.
-type localSys struct{}
+type localSys struct {
+	// maxInline has no use here (every job waits through its copiers and
+	// waiter goroutines); it keeps the tests' switch of the Linux reactor.
+	maxInline int32 //lint:ignore U1000 see above
+}
 
 func (s *localSys) init(*Local) error { return nil }
 func (s *localSys) close() error      { return nil }
@@ -158,3 +163,8 @@ func (j *job) sweep() {
 }
 
 func (l *Local) finalSweep() {}
+
+// await waits for the copiers or the exit waiter to wake the job.
+func (j *job) await(kill *<-chan struct{}, _ bool, bound time.Time) (bits uint32, cut bool) {
+	return j.awaitWake(kill, bound)
+}

@@ -28,6 +28,11 @@ import (
 // parallel: Close kills every child of the test process.
 var shared *Local
 
+// sharedReactor is a Local whose jobs all wait through the reactor, none
+// in poll(2) on a thread of its own (see inlineJobs): eachMode runs a
+// test with both.
+var sharedReactor *Local
+
 // sharedShell is a Local that runs every command through the shell
 // (noDirect), for the differential tests of skipping the shell.
 var sharedShell *Local
@@ -50,14 +55,33 @@ func TestMain(m *testing.M) {
 	}
 	sh.noDirect = true
 	sharedShell = sh
+	re, err := NewLocal(Options{})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	re.sys.maxInline = 0
+	sharedReactor = re
 	code := m.Run()
-	for _, l := range []*Local{sh, l} {
+	for _, l := range []*Local{re, sh, l} {
 		if err := l.Close(); err != nil {
 			fmt.Fprintln(os.Stderr, "close:", err)
 			code = 1
 		}
 	}
 	os.Exit(code)
+}
+
+// eachMode runs f as two subtests: with a Local whose jobs wait inline
+// (in poll(2), each on its thread) and with one whose jobs wait through
+// the reactor.
+func eachMode(t *testing.T, f func(t *testing.T, l *Local)) {
+	for _, m := range []struct {
+		name string
+		l    *Local
+	}{{"inline", shared}, {"reactor", sharedReactor}} {
+		t.Run(m.name, func(t *testing.T) { f(t, m.l) })
+	}
 }
 
 // newSpec is a job running cmd in sh with aiorun's environment.
@@ -150,57 +174,61 @@ func (d *debugLog) String() string {
 }
 
 func TestOutcomes(t *testing.T) {
-	tests := []struct {
-		name, cmd string
-		value     string
-		err       error
-	}{
-		{"value", "echo a", "a", nil},
-		{"trailing newlines", `printf 'a\nb\n\n\n'`, "a\nb", nil},
-		{"no output", "true", "", nil},
-		{"exit 3", "echo partial; exit 3", "partial", &exception.ExitError{Code: 3}},
-		{"not found", "no-such-command-aiorun 2>/dev/null", "", &exception.ExitError{Code: 127}},
-		{"killed from outside", "kill -KILL $$", "", &exception.CancelledError{Signal: 9}},
-		{"terminated from outside", "kill -TERM $$", "", &exception.CancelledError{Signal: 15}},
-		{"stdin at EOF", "cat; echo eof", "eof", nil},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			var pid int
-			spec := newSpec("a", tt.cmd)
-			r := shared.Exec(context.Background(), spec, func(p int) { pid = p })
-			if got := valueString(t, r.Value); got != tt.value {
-				t.Errorf("value %q, want %q", got, tt.value)
-			}
-			if fmt.Sprintf("%#v", r.Err) != fmt.Sprintf("%#v", tt.err) {
-				t.Errorf("err %#v, want %#v", r.Err, tt.err)
-			}
-			if r.Pid <= 0 || r.Pid != pid {
-				t.Errorf("pid %d, started with %d", r.Pid, pid)
-			}
-		})
-	}
+	eachMode(t, func(t *testing.T, l *Local) {
+		tests := []struct {
+			name, cmd string
+			value     string
+			err       error
+		}{
+			{"value", "echo a", "a", nil},
+			{"trailing newlines", `printf 'a\nb\n\n\n'`, "a\nb", nil},
+			{"no output", "true", "", nil},
+			{"exit 3", "echo partial; exit 3", "partial", &exception.ExitError{Code: 3}},
+			{"not found", "no-such-command-aiorun 2>/dev/null", "", &exception.ExitError{Code: 127}},
+			{"killed from outside", "kill -KILL $$", "", &exception.CancelledError{Signal: 9}},
+			{"terminated from outside", "kill -TERM $$", "", &exception.CancelledError{Signal: 15}},
+			{"stdin at EOF", "cat; echo eof", "eof", nil},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				t.Parallel()
+				var pid int
+				spec := newSpec("a", tt.cmd)
+				r := l.Exec(context.Background(), spec, func(p int) { pid = p })
+				if got := valueString(t, r.Value); got != tt.value {
+					t.Errorf("value %q, want %q", got, tt.value)
+				}
+				if fmt.Sprintf("%#v", r.Err) != fmt.Sprintf("%#v", tt.err) {
+					t.Errorf("err %#v, want %#v", r.Err, tt.err)
+				}
+				if r.Pid <= 0 || r.Pid != pid {
+					t.Errorf("pid %d, started with %d", r.Pid, pid)
+				}
+			})
+		}
+	})
 }
 
 func TestStreams(t *testing.T) {
-	t.Parallel()
-	var stderr, stdout bytes.Buffer
-	spec := newSpec("a", "echo out; echo err >&2; echo out2")
-	spec.Stderr = &stderr
-	r := execT(t, shared, context.Background(), spec)
-	if r.Err != nil || valueString(t, r.Value) != "out\nout2" || stderr.String() != "err\n" {
-		t.Errorf("err %v, value %q, stderr %q", r.Err, valueString(t, r.Value), stderr.String())
-	}
+	eachMode(t, func(t *testing.T, l *Local) {
+		t.Parallel()
+		var stderr, stdout bytes.Buffer
+		spec := newSpec("a", "echo out; echo err >&2; echo out2")
+		spec.Stderr = &stderr
+		r := execT(t, l, context.Background(), spec)
+		if r.Err != nil || valueString(t, r.Value) != "out\nout2" || stderr.String() != "err\n" {
+			t.Errorf("err %v, value %q, stderr %q", r.Err, valueString(t, r.Value), stderr.String())
+		}
 
-	// Passthrough: no value, every byte to Stdout, newlines kept.
-	spec = newSpec("a", "echo out; echo err >&2")
-	spec.Stdout, spec.Stderr = &stdout, &stderr
-	stderr.Reset()
-	r = execT(t, shared, context.Background(), spec)
-	if r.Err != nil || r.Value != nil || stdout.String() != "out\n" || stderr.String() != "err\n" {
-		t.Errorf("err %v, value %v, stdout %q, stderr %q", r.Err, r.Value, stdout.String(), stderr.String())
-	}
+		// Passthrough: no value, every byte to Stdout, newlines kept.
+		spec = newSpec("a", "echo out; echo err >&2")
+		spec.Stdout, spec.Stderr = &stdout, &stderr
+		stderr.Reset()
+		r = execT(t, l, context.Background(), spec)
+		if r.Err != nil || r.Value != nil || stdout.String() != "out\n" || stderr.String() != "err\n" {
+			t.Errorf("err %v, value %v, stdout %q, stderr %q", r.Err, r.Value, stdout.String(), stderr.String())
+		}
+	})
 }
 
 func TestDir(t *testing.T) {
@@ -317,41 +345,43 @@ func emfileChild() {
 }
 
 func TestCancel(t *testing.T) {
-	for _, tt := range []struct {
-		name  string
-		cause error
-		word  string
-	}{
-		{"failfast", &exception.CancelledError{Reason: exception.ReasonFailFast}, "failfast"},
-		{"timeout", &exception.TimeoutError{After: time.Second}, "timeout"},
-		{"deadline", &exception.CancelledError{Reason: exception.ReasonDeadline}, "deadline"},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			dir := t.TempDir()
-			spec := newSpec("a", `trap 'cat "$CF" > "$D/reason"; echo >> "$D/reason"; exit 0' TERM
-echo ready > "$D/ready"
-while :; do sleep 1; done`, "D="+dir, "CF="+filepath.Join(dir, "cancel"))
-			spec.CancelFile = filepath.Join(dir, "cancel")
-			ctx, cancel := context.WithCancelCause(context.Background())
-			go func() {
-				if _, err := awaitFile(filepath.Join(dir, "ready")); err != nil {
-					t.Error(err)
+	eachMode(t, func(t *testing.T, l *Local) {
+		for _, tt := range []struct {
+			name  string
+			cause error
+			word  string
+		}{
+			{"failfast", &exception.CancelledError{Reason: exception.ReasonFailFast}, "failfast"},
+			{"timeout", &exception.TimeoutError{After: time.Second}, "timeout"},
+			{"deadline", &exception.CancelledError{Reason: exception.ReasonDeadline}, "deadline"},
+		} {
+			t.Run(tt.name, func(t *testing.T) {
+				t.Parallel()
+				dir := t.TempDir()
+				spec := newSpec("a", `trap 'cat "$CF" > "$D/reason"; echo >> "$D/reason"; exit 0' TERM
+	echo ready > "$D/ready"
+	while :; do sleep 1; done`, "D="+dir, "CF="+filepath.Join(dir, "cancel"))
+				spec.CancelFile = filepath.Join(dir, "cancel")
+				ctx, cancel := context.WithCancelCause(context.Background())
+				go func() {
+					if _, err := awaitFile(filepath.Join(dir, "ready")); err != nil {
+						t.Error(err)
+					}
+					cancel(tt.cause)
+				}()
+				r := execT(t, l, ctx, spec)
+				if r.Err != tt.cause {
+					t.Errorf("err %#v, want the cause %#v", r.Err, tt.cause)
 				}
-				cancel(tt.cause)
-			}()
-			r := execT(t, shared, ctx, spec)
-			if r.Err != tt.cause {
-				t.Errorf("err %#v, want the cause %#v", r.Err, tt.cause)
-			}
-			if got := waitFile(t, filepath.Join(dir, "reason")); got != tt.word {
-				t.Errorf("the TERM trap read %q, want %q", got, tt.word)
-			}
-			if b, err := os.ReadFile(spec.CancelFile); err != nil || string(b) != tt.word+"\n" {
-				t.Errorf("cancel file %q (%v), want %q", b, err, tt.word)
-			}
-		})
-	}
+				if got := waitFile(t, filepath.Join(dir, "reason")); got != tt.word {
+					t.Errorf("the TERM trap read %q, want %q", got, tt.word)
+				}
+				if b, err := os.ReadFile(spec.CancelFile); err != nil || string(b) != tt.word+"\n" {
+					t.Errorf("cancel file %q (%v), want %q", b, err, tt.word)
+				}
+			})
+		}
+	})
 }
 
 func TestCancelledBeforeStart(t *testing.T) {
@@ -369,73 +399,78 @@ func TestCancelledBeforeStart(t *testing.T) {
 // TestGraceAndKill: a job that ignores SIGTERM is killed after the grace,
 // or at once when Kill is closed.
 func TestGraceAndKill(t *testing.T) {
-	const ignoring = `trap '' TERM; echo ready > "$D/ready"; sleep 300`
-	cause := &exception.CancelledError{Reason: exception.ReasonSignal}
-	for _, tt := range []struct {
-		name   string
-		grace  time.Duration
-		cancel bool // cancel the context
-		kill   bool // close Kill
-		err    error
-		event  string
-	}{
-		{"grace passes", 200 * time.Millisecond, true, false, cause, "SIGKILL (grace 200ms passed)"},
-		{"kill during grace", time.Hour, true, true, cause, "SIGKILL (kill requested)"},
-		{"kill alone", time.Hour, false, true, &exception.CancelledError{Reason: exception.ReasonSignal}, "SIGKILL (kill requested)"},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			var log debugLog
-			l, err := NewLocal(Options{Debug: log.printf})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer l.Close()
-			dir := t.TempDir()
-			spec := newSpec("a", ignoring, "D="+dir)
-			spec.Grace = tt.grace
-			kill := make(chan struct{})
-			spec.Kill = kill
-			ctx, cancel := context.WithCancelCause(context.Background())
-			defer cancel(nil)
-			go func() {
-				if _, err := awaitFile(filepath.Join(dir, "ready")); err != nil {
-					t.Error(err)
+	eachMode(t, func(t *testing.T, mode *Local) {
+		const ignoring = `trap '' TERM; echo ready > "$D/ready"; sleep 300`
+		cause := &exception.CancelledError{Reason: exception.ReasonSignal}
+		for _, tt := range []struct {
+			name   string
+			grace  time.Duration
+			cancel bool // cancel the context
+			kill   bool // close Kill
+			err    error
+			event  string
+		}{
+			{"grace passes", 200 * time.Millisecond, true, false, cause, "SIGKILL (grace 200ms passed)"},
+			{"kill during grace", time.Hour, true, true, cause, "SIGKILL (kill requested)"},
+			{"kill alone", time.Hour, false, true, &exception.CancelledError{Reason: exception.ReasonSignal}, "SIGKILL (kill requested)"},
+		} {
+			t.Run(tt.name, func(t *testing.T) {
+				var log debugLog
+				l, err := NewLocal(Options{Debug: log.printf})
+				if err != nil {
+					t.Fatal(err)
 				}
-				if tt.cancel {
-					cancel(cause)
-					for !log.has("SIGTERM") {
-						time.Sleep(time.Millisecond)
+				l.sys.maxInline = mode.sys.maxInline
+				defer l.Close()
+				dir := t.TempDir()
+				spec := newSpec("a", ignoring, "D="+dir)
+				spec.Grace = tt.grace
+				kill := make(chan struct{})
+				spec.Kill = kill
+				ctx, cancel := context.WithCancelCause(context.Background())
+				defer cancel(nil)
+				go func() {
+					if _, err := awaitFile(filepath.Join(dir, "ready")); err != nil {
+						t.Error(err)
 					}
+					if tt.cancel {
+						cancel(cause)
+						for !log.has("SIGTERM") {
+							time.Sleep(time.Millisecond)
+						}
+					}
+					if tt.kill {
+						close(kill)
+					}
+				}()
+				r := execT(t, l, ctx, spec)
+				if fmt.Sprintf("%#v", r.Err) != fmt.Sprintf("%#v", tt.err) {
+					t.Errorf("err %#v, want %#v", r.Err, tt.err)
 				}
-				if tt.kill {
-					close(kill)
+				if !log.has(tt.event) {
+					t.Errorf("no %q event in\n%s", tt.event, &log)
 				}
-			}()
-			r := execT(t, l, ctx, spec)
-			if fmt.Sprintf("%#v", r.Err) != fmt.Sprintf("%#v", tt.err) {
-				t.Errorf("err %#v, want %#v", r.Err, tt.err)
-			}
-			if !log.has(tt.event) {
-				t.Errorf("no %q event in\n%s", tt.event, &log)
-			}
-			if tt.cancel && !log.has(fmt.Sprintf("signal a pid=%d SIGTERM (reason signal)", r.Pid)) {
-				t.Errorf("no SIGTERM event in\n%s", &log)
-			}
-		})
-	}
+				if tt.cancel && !log.has(fmt.Sprintf("signal a pid=%d SIGTERM (reason signal)", r.Pid)) {
+					t.Errorf("no SIGTERM event in\n%s", &log)
+				}
+			})
+		}
+	})
 }
 
 // TestExitedBeforeCancel: cancelling after the job ended on its own keeps
 // its outcome.
 func TestExitedBeforeCancel(t *testing.T) {
-	t.Parallel()
-	ctx, cancel := context.WithCancelCause(context.Background())
-	spec := newSpec("a", "exit 4")
-	r := shared.Exec(ctx, spec, nil)
-	cancel(&exception.CancelledError{Reason: exception.ReasonFailFast})
-	if fmt.Sprintf("%#v", r.Err) != fmt.Sprintf("%#v", &exception.ExitError{Code: 4}) {
-		t.Errorf("err %#v", r.Err)
-	}
+	eachMode(t, func(t *testing.T, l *Local) {
+		t.Parallel()
+		ctx, cancel := context.WithCancelCause(context.Background())
+		spec := newSpec("a", "exit 4")
+		r := l.Exec(ctx, spec, nil)
+		cancel(&exception.CancelledError{Reason: exception.ReasonFailFast})
+		if fmt.Sprintf("%#v", r.Err) != fmt.Sprintf("%#v", &exception.ExitError{Code: 4}) {
+			t.Errorf("err %#v", r.Err)
+		}
+	})
 }
 
 // randomFile writes n pseudo-random bytes ending in 'x' and returns its
@@ -458,52 +493,55 @@ func randomFile(t *testing.T, n int) (string, [32]byte) {
 // TestBigOutput: 20 MB on each stream at once, byte-exact; the value spills
 // to SpillDir and Release removes it.
 func TestBigOutput(t *testing.T) {
-	path, sum := randomFile(t, 20<<20)
-	spill := t.TempDir()
-	l, err := NewLocal(Options{SpillDir: spill})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
+	eachMode(t, func(t *testing.T, mode *Local) {
+		path, sum := randomFile(t, 20<<20)
+		spill := t.TempDir()
+		l, err := NewLocal(Options{SpillDir: spill})
+		if err != nil {
+			t.Fatal(err)
+		}
+		l.sys.maxInline = mode.sys.maxInline
+		defer l.Close()
 
-	errHash := sha256.New()
-	spec := newSpec("big", `cat "$F" & cat "$F" >&2; wait`, "F="+path)
-	spec.Stderr = errHash
-	r := execT(t, l, context.Background(), spec)
-	if r.Err != nil {
-		t.Fatal(r.Err)
-	}
-	if [32]byte(errHash.Sum(nil)) != sum {
-		t.Error("standard error differs")
-	}
-	if r.Value.Small() || r.Value.Len() != 20<<20 {
-		t.Errorf("value small %v, len %d", r.Value.Small(), r.Value.Len())
-	}
-	outHash := sha256.New()
-	if _, err := r.Value.WriteTo(outHash); err != nil {
-		t.Fatal(err)
-	}
-	if [32]byte(outHash.Sum(nil)) != sum {
-		t.Error("the value differs")
-	}
-	if ents, _ := os.ReadDir(spill); len(ents) != 1 {
-		t.Errorf("spill dir holds %d files, want 1", len(ents))
-	}
-	if err := r.Value.Release(); err != nil {
-		t.Fatal(err)
-	}
-	if ents, _ := os.ReadDir(spill); len(ents) != 0 {
-		t.Errorf("spill dir holds %d files after Release", len(ents))
-	}
+		errHash := sha256.New()
+		spec := newSpec("big", `cat "$F" & cat "$F" >&2; wait`, "F="+path)
+		spec.Stderr = errHash
+		r := execT(t, l, context.Background(), spec)
+		if r.Err != nil {
+			t.Fatal(r.Err)
+		}
+		if [32]byte(errHash.Sum(nil)) != sum {
+			t.Error("standard error differs")
+		}
+		if r.Value.Small() || r.Value.Len() != 20<<20 {
+			t.Errorf("value small %v, len %d", r.Value.Small(), r.Value.Len())
+		}
+		outHash := sha256.New()
+		if _, err := r.Value.WriteTo(outHash); err != nil {
+			t.Fatal(err)
+		}
+		if [32]byte(outHash.Sum(nil)) != sum {
+			t.Error("the value differs")
+		}
+		if ents, _ := os.ReadDir(spill); len(ents) != 1 {
+			t.Errorf("spill dir holds %d files, want 1", len(ents))
+		}
+		if err := r.Value.Release(); err != nil {
+			t.Fatal(err)
+		}
+		if ents, _ := os.ReadDir(spill); len(ents) != 0 {
+			t.Errorf("spill dir holds %d files after Release", len(ents))
+		}
 
-	// Passthrough of both streams.
-	outHash.Reset()
-	errHash.Reset()
-	spec.Stdout = outHash
-	r = execT(t, l, context.Background(), spec)
-	if r.Err != nil || [32]byte(outHash.Sum(nil)) != sum || [32]byte(errHash.Sum(nil)) != sum {
-		t.Errorf("passthrough: err %v, or the streams differ", r.Err)
-	}
+		// Passthrough of both streams.
+		outHash.Reset()
+		errHash.Reset()
+		spec.Stdout = outHash
+		r = execT(t, l, context.Background(), spec)
+		if r.Err != nil || [32]byte(outHash.Sum(nil)) != sum || [32]byte(errHash.Sum(nil)) != sum {
+			t.Errorf("passthrough: err %v, or the streams differ", r.Err)
+		}
+	})
 }
 
 func TestThreshold(t *testing.T) {
@@ -539,30 +577,32 @@ func (w *failingWriter) Write([]byte) (int, error) {
 // TestBrokenSink: a failing writer does not block the job, the pipe is
 // drained, and a job that succeeded reports the lost output.
 func TestBrokenSink(t *testing.T) {
-	t.Parallel()
-	sink := &failingWriter{}
-	spec := newSpec("a", "head -c 3000000 /dev/zero >&2; echo done")
-	spec.Stderr = sink
-	r := execT(t, shared, context.Background(), spec)
-	var oe *OutputError
-	if !errors.As(r.Err, &oe) || oe.Stream != "standard error" || valueString(t, r.Value) != "done" {
-		t.Errorf("err %#v, value %q", r.Err, valueString(t, r.Value))
-	}
-	if sink.calls != 1 {
-		t.Errorf("the broken sink was written %d times, want 1", sink.calls)
-	}
-	var ex exception.Exception = oe
-	if ex.Repr() != `OSError('write standard error: sink broken')` {
-		t.Errorf("repr %s", ex.Repr())
-	}
+	eachMode(t, func(t *testing.T, l *Local) {
+		t.Parallel()
+		sink := &failingWriter{}
+		spec := newSpec("a", "head -c 3000000 /dev/zero >&2; echo done")
+		spec.Stderr = sink
+		r := execT(t, l, context.Background(), spec)
+		var oe *OutputError
+		if !errors.As(r.Err, &oe) || oe.Stream != "standard error" || valueString(t, r.Value) != "done" {
+			t.Errorf("err %#v, value %q", r.Err, valueString(t, r.Value))
+		}
+		if sink.calls != 1 {
+			t.Errorf("the broken sink was written %d times, want 1", sink.calls)
+		}
+		var ex exception.Exception = oe
+		if ex.Repr() != `OSError('write standard error: sink broken')` {
+			t.Errorf("repr %s", ex.Repr())
+		}
 
-	// A failure of the job wins over lost output.
-	spec = newSpec("a", "echo x >&2; exit 2")
-	spec.Stderr = &failingWriter{}
-	r = execT(t, shared, context.Background(), spec)
-	if fmt.Sprintf("%#v", r.Err) != fmt.Sprintf("%#v", &exception.ExitError{Code: 2}) {
-		t.Errorf("err %#v", r.Err)
-	}
+		// A failure of the job wins over lost output.
+		spec = newSpec("a", "echo x >&2; exit 2")
+		spec.Stderr = &failingWriter{}
+		r = execT(t, l, context.Background(), spec)
+		if fmt.Sprintf("%#v", r.Err) != fmt.Sprintf("%#v", &exception.ExitError{Code: 2}) {
+			t.Errorf("err %#v", r.Err)
+		}
+	})
 }
 
 func TestDebugEvents(t *testing.T) {

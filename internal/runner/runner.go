@@ -103,6 +103,7 @@ type scheduler struct {
 	ex   task.Executor
 	rep  event.Reporter
 	plan *plan
+	env  *baseEnv // made by the first spec
 
 	dir      string // per-run state directory, made when first needed
 	dirMade  bool
@@ -362,11 +363,11 @@ func (s *scheduler) launch(n *node) {
 // spec describes attempt n.attempt of n for the executor.
 func (s *scheduler) spec(n *node, now time.Time) (*task.Spec, error) {
 	j := n.job
-	env := make([]string, 0, len(s.opts.Env)+len(s.file.Env)+len(j.Env)+len(j.Needs)+6)
-	env = append(env, s.opts.Env...)
-	for _, v := range s.file.Env {
-		env = append(env, v.Name+"="+v.Value)
+	if s.env == nil {
+		s.env = newBaseEnv(s.opts.Env, s.file.Env)
 	}
+	env := make([]string, 0, len(s.env.file)+len(j.Env)+len(j.Needs)+6)
+	env = append(env, s.env.file...)
 	for _, v := range j.Env {
 		env = append(env, v.Name+"="+v.Value)
 	}
@@ -397,8 +398,8 @@ func (s *scheduler) spec(n *node, now time.Time) (*task.Spec, error) {
 		Name:       j.Name,
 		Shell:      s.file.Shell,
 		Command:    j.Run,
-		Env:        dedupEnv(env),
-		Vars:       dedupEnv(env[len(s.opts.Env):]),
+		Env:        s.env.with(env[len(s.env.file):]),
+		Vars:       dedupEnv(env),
 		Host:       j.Host,
 		Dir:        j.Dir,
 		CancelFile: cancelFile,
@@ -457,23 +458,6 @@ func (s *scheduler) jobDeadline(n *node, now time.Time) time.Time {
 		}
 	}
 	return d
-}
-
-// dedupEnv keeps the last entry of each variable, in first-seen order, as
-// exec does.
-func dedupEnv(env []string) []string {
-	seen := make(map[string]int, len(env))
-	out := env[:0:0]
-	for _, kv := range env {
-		k, _, _ := cutEnv(kv)
-		if i, ok := seen[k]; ok {
-			out[i] = kv
-			continue
-		}
-		seen[k] = len(out)
-		out = append(out, kv)
-	}
-	return out
 }
 
 func cutEnv(kv string) (key, value string, ok bool) {

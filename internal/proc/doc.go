@@ -82,14 +82,21 @@
 //
 // # Cost
 //
-// One goroutine per running job (the caller's, inside Exec); no thread is
-// parked per job. On Linux the pipes and a pidfd per leader are watched by
-// one epoll instance per Local, itself waited on by Go's netpoller; the
-// Exec goroutine does non-blocking reads with pooled buffers, so a job that
-// writes nothing holds no buffer. Cancellation runs in a goroutine started
-// by context.AfterFunc only when the context is cancelled. (Without
-// CLONE_PIDFD, before Linux 5.2, a thread waits in waitid per job; on other
-// unix systems each job has two reader goroutines and a thread in wait4.)
+// One goroutine per running job (the caller's, inside Exec). On Linux the
+// first inlineJobs (32) jobs running at once each wait in poll(2) on their
+// pipes and their leader's pidfd, on the Exec goroutine's own thread: a
+// leader's exit wakes that thread, which sweeps, reaps and returns, and
+// the next job starts without a hand-off between threads (what makes a
+// run of short jobs at a small worker limit fast). Beyond that, jobs wait
+// through one epoll instance per Local, itself waited on by Go's
+// netpoller, so thousands of running jobs park no thread each. Either
+// way the Exec goroutine does non-blocking reads with pooled buffers, so a
+// job that writes nothing holds no buffer. Cancellation runs in a
+// goroutine started by context.AfterFunc only when the context is
+// cancelled; one goroutine per Spec.Kill channel kills the inline jobs
+// when it is closed. (Without CLONE_PIDFD, before Linux 5.2, a thread
+// waits in waitid per job; on other unix systems each job has two reader
+// goroutines and a thread in wait4.)
 //
 // A sweep that finds nothing costs one kill(2) and a share of one read of
 // the children file; a child it does not know costs a read of its stat

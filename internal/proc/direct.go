@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -123,6 +124,10 @@ func (l *Local) directExec(spec *task.Spec, dash bool, token string) (file strin
 	if !dash || l.noDirect {
 		return "", nil, nil, false
 	}
+	if file, name, ok := noOp(spec.Command); ok {
+		env, _, ok := l.dashEnv(spec.Env, token, spec.Dir)
+		return file, []string{name}, env, ok
+	}
 	argv, ok = directArgv(spec.Command)
 	if !ok {
 		return "", nil, nil, false
@@ -143,6 +148,39 @@ func (l *Local) directExec(spec *task.Spec, dash bool, token string) (file strin
 	}
 	return file, argv, env, true
 }
+
+// noOp is the one exception to the builtins staying on the shell: `true`
+// or `false` alone (spaces around allowed, no argument) runs the system's
+// own true or false program, found at a fixed place (/usr/bin, then /bin)
+// rather than in PATH, since dash's builtin ignores PATH. Without
+// arguments the builtin and the program cannot be told apart (no output,
+// status 0 or 1, nothing read); GNU make runs the program for these
+// recipes too. ok is false for any other command, or when the program is
+// not there.
+func noOp(command string) (file, name string, ok bool) {
+	name = strings.Trim(command, " ")
+	switch name {
+	case "true":
+		file = noOpFiles().true
+	case "false":
+		file = noOpFiles().false
+	}
+	return file, name, file != ""
+}
+
+var noOpFiles = sync.OnceValue(func() (f struct{ true, false string }) {
+	find := func(name string) string {
+		for _, dir := range []string{"/usr/bin/", "/bin/"} {
+			var st unix.Stat_t
+			if unix.Stat(dir+name, &st) == nil && st.Mode&unix.S_IFMT == unix.S_IFREG && unix.Access(dir+name, unix.X_OK) == nil {
+				return dir + name
+			}
+		}
+		return ""
+	}
+	f.true, f.false = find("true"), find("false")
+	return f
+})
 
 type cmdKey struct{ path, name string }
 

@@ -151,7 +151,9 @@ func Run(ctx context.Context, s Streams, opts Options) error {
 	kill := make(chan struct{})
 	defer trapSignals(stop, kill)()
 
-	spareThreads(8)
+	if proc.ProcessesTight() {
+		spareThreads(8)
+	}
 	if err := proc.BecomeSubreaper(); err != nil && opts.Debug {
 		rep.Debugf("not a child subreaper: %v", err)
 	}
@@ -379,7 +381,8 @@ func (f *failWatch) Write(p []byte) (int, error) {
 // spareThreads makes the Go runtime start n OS threads now and keep them
 // idle: when a pids limit (a cgroup's pids.max) is full of jobs, the
 // runtime reuses them instead of failing to create a thread, which it
-// cannot survive.
+// cannot survive. Only done under such a limit (proc.ProcessesTight):
+// threads cost start-up time.
 func spareThreads(n int) {
 	var started, release sync.WaitGroup
 	started.Add(n)

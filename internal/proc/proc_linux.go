@@ -56,6 +56,9 @@ func (s *localSys) init(l *Local) error {
 	}
 	s.r = r
 	s.maxInline = inlineJobs
+	if ProcessesTight() {
+		s.maxInline = 0
+	}
 	s.children.init(l)
 	if s.children.ok {
 		s.self, _ = readStat(l.self)

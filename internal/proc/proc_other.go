@@ -168,3 +168,7 @@ func (l *Local) finalSweep() {}
 func (j *job) await(kill *<-chan struct{}, _ bool, bound time.Time) (bits uint32, cut bool) {
 	return j.awaitWake(kill, bound)
 }
+
+// ProcessesTight is false here: jobs never wait each on a thread of their
+// own on this system.
+func ProcessesTight() bool { return false }

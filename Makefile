@@ -8,8 +8,10 @@ FUZZTIME ?= 60s
 
 all: build
 
+## build: a static binary without cgo (aiorun needs none; without the
+## dynamic loader and libc it starts about 1 ms sooner).
 build:
-	$(GO) build -o $(BIN) .
+	CGO_ENABLED=0 $(GO) build -o $(BIN) .
 
 ## test: vet, then every test with the race detector (unit and end-to-end).
 test:

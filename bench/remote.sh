@@ -30,7 +30,7 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
-go build -o "$work/aiorun" .
+CGO_ENABLED=0 go build -o "$work/aiorun" .
 aiorun=$work/aiorun
 export AIORUN_EXECUTOR= AIORUN_HOSTS= AIORUN_MAX_WORKERS= XDG_CONFIG_HOME=$work/xdg
 

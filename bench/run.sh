@@ -178,8 +178,8 @@ if has_runner aiorun || has_runner bare || ((PLOT)); then
 	command -v go >/dev/null || { echo "bench/run.sh: go not found: aiorun and the bare runner need it" >&2; exit 1; }
 fi
 if has_runner aiorun; then
-	log "building aiorun: go build -o bench/.cache/aiorun ."
-	if ! (cd "$ROOT" && go build -o "$CACHE/aiorun" .) 2>"$TMP/build.log"; then
+	log "building aiorun: CGO_ENABLED=0 go build -o bench/.cache/aiorun . (as make build does)"
+	if ! (cd "$ROOT" && CGO_ENABLED=0 go build -o "$CACHE/aiorun" .) 2>"$TMP/build.log"; then
 		cat "$TMP/build.log" >&2
 		echo "bench/run.sh: aiorun does not build (above); RUNNERS=\"bare xargs make parallel concurrently\" runs the peers alone" >&2
 		exit 1
@@ -187,7 +187,7 @@ if has_runner aiorun; then
 	ln -s "$CACHE/aiorun" "$BIN/aiorun"
 fi
 if has_runner bare; then
-	if (cd "$ROOT" && go build -o "$CACHE/bare" ./bench/bare) 2>"$TMP/build.log"; then
+	if (cd "$ROOT" && CGO_ENABLED=0 go build -o "$CACHE/bare" ./bench/bare) 2>"$TMP/build.log"; then
 		ln -s "$CACHE/bare" "$BIN/bare"
 	else
 		skip bare "go build ./bench/bare failed: $(head -n 1 "$TMP/build.log")"

@@ -115,9 +115,11 @@ func (e *Executor) debugf(format string, args ...any) {
 	}
 }
 
+// salloc's lines, compiled when first needed: a run without Slurm does
+// not pay for them at start-up.
 var (
-	grantedRE = regexp.MustCompile(`Granted job allocation (\d+)`)
-	pendingRE = regexp.MustCompile(`(?:Pending job allocation|job) (\d+)`)
+	grantedRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`Granted job allocation (\d+)`) })
+	pendingRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?:Pending job allocation|job) (\d+)`) })
 )
 
 // partitionCPUs is how many CPUs the partition the allocation would use
@@ -213,11 +215,11 @@ func (e *Executor) allocate(ctx context.Context) error {
 			e.debugf("slurm: %s", line)
 			mu.Lock()
 			lines = append(lines, line)
-			if m := pendingRE.FindStringSubmatch(line); m != nil && pending == "" {
+			if m := pendingRE().FindStringSubmatch(line); m != nil && pending == "" {
 				pending = m[1]
 			}
 			mu.Unlock()
-			if m := grantedRE.FindStringSubmatch(line); m != nil {
+			if m := grantedRE().FindStringSubmatch(line); m != nil {
 				granted <- m[1]
 			}
 		}

@@ -523,15 +523,7 @@ func TestBigOutput(t *testing.T) {
 		if [32]byte(outHash.Sum(nil)) != sum {
 			t.Error("the value differs")
 		}
-		if ents, _ := os.ReadDir(spill); len(ents) != 1 {
-			t.Errorf("spill dir holds %d files, want 1", len(ents))
-		}
-		if err := r.Value.Release(); err != nil {
-			t.Fatal(err)
-		}
-		if ents, _ := os.ReadDir(spill); len(ents) != 0 {
-			t.Errorf("spill dir holds %d files after Release", len(ents))
-		}
+		releaseSpill(t, spill, r.Value)
 
 		// Passthrough of both streams.
 		outHash.Reset()
@@ -542,6 +534,21 @@ func TestBigOutput(t *testing.T) {
 			t.Errorf("passthrough: err %v, or the streams differ", r.Err)
 		}
 	})
+}
+
+// releaseSpill checks that v's spill file is the one file in spill, and
+// that Release removes it.
+func releaseSpill(t *testing.T, spill string, v *capture.Value) {
+	t.Helper()
+	if ents, _ := os.ReadDir(spill); len(ents) != 1 {
+		t.Errorf("spill dir holds %d files, want 1", len(ents))
+	}
+	if err := v.Release(); err != nil {
+		t.Fatal(err)
+	}
+	if ents, _ := os.ReadDir(spill); len(ents) != 0 {
+		t.Errorf("spill dir holds %d files after Release", len(ents))
+	}
 }
 
 func TestThreshold(t *testing.T) {
@@ -555,15 +562,7 @@ func TestThreshold(t *testing.T) {
 	if r.Err != nil || r.Value.Small() || r.Value.Len() != 100*50-1 {
 		t.Fatalf("err %v, small %v, len %d", r.Err, r.Value.Small(), r.Value.Len())
 	}
-	if ents, _ := os.ReadDir(spill); len(ents) != 1 {
-		t.Errorf("spill dir holds %d files, want 1", len(ents))
-	}
-	if err := r.Value.Release(); err != nil {
-		t.Fatal(err)
-	}
-	if ents, _ := os.ReadDir(spill); len(ents) != 0 {
-		t.Errorf("spill dir holds %d files after Release", len(ents))
-	}
+	releaseSpill(t, spill, r.Value)
 }
 
 // failingWriter fails every write.

@@ -14,6 +14,7 @@ package pyrepr
 
 import (
 	"bytes"
+	"encoding/binary"
 	"strconv"
 	"unicode"
 	"unicode/utf8"
@@ -98,15 +99,33 @@ var plain = func() (t [256]bool) {
 	return t
 }()
 
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
 // plainRun is how many bytes at the start of src need no escape in a repr
-// quoted with q.
+// quoted with q: printable ASCII other than '\\' and q. Eight bytes are
+// checked at a time: a word is plain when no byte is below 0x20, 0x7f or
+// above, '\\' or q.
 func plainRun(src []byte, q byte) int {
+	bs, bq := uint64('\\')*ones, uint64(q)*ones
 	n := 0
-	for n < len(src) && (plain[src[n]] || (src[n] == '"' && q == '\'') || (src[n] == '\'' && q == '"')) {
+	for ; n+8 <= len(src); n += 8 {
+		x := binary.LittleEndian.Uint64(src[n:])
+		if hasLess(x, 0x20)|hasLess(x^0x7f7f7f7f7f7f7f7f, 1)|x&highs|hasLess(x^bs, 1)|hasLess(x^bq, 1) != 0 {
+			break
+		}
+	}
+	for n < len(src) && (plain[src[n]] || src[n] == '"'+'\''-q) {
 		n++
 	}
 	return n
 }
+
+// hasLess is not zero when a byte of x is below b (b <= 0x80; a byte of
+// x at 0x80 or above may be reported too, which plainRun excludes anyway).
+func hasLess(x uint64, b byte) uint64 { return (x - uint64(b)*ones) & ^x & highs }
 
 func appendEscapedRune(dst []byte, r rune) []byte {
 	var width int

@@ -50,3 +50,45 @@ func BenchmarkAppend(b *testing.B) {
 		dst, _ = Append(dst[:0], line, '\'', true)
 	}
 }
+
+// BenchmarkAppendChunk escapes a 32 KiB chunk of 100-byte lines, as gather
+// writes a large value.
+func BenchmarkAppendChunk(b *testing.B) {
+	line := "0000000001 abcdefghijklmnopqrstuvwxyz0123456789 abcdefghijklmnopqrstuvwxyz0123456789 abcdefghijklm\n"
+	var chunk []byte
+	for len(chunk) < 32<<10 {
+		chunk = append(chunk, line...)
+	}
+	b.SetBytes(int64(len(chunk)))
+	dst := make([]byte, 0, 2*len(chunk))
+	for b.Loop() {
+		dst, _ = Append(dst[:0], chunk, '\'', false)
+	}
+}
+
+// TestPlainRun compares plainRun, which checks eight bytes at a time, with
+// the byte-by-byte definition: every byte value at every offset of a
+// 20-byte run, for both quotes.
+func TestPlainRun(t *testing.T) {
+	ref := func(src []byte, q byte) int {
+		n := 0
+		for n < len(src) && src[n] >= 0x20 && src[n] < 0x7f && src[n] != '\\' && src[n] != q {
+			n++
+		}
+		return n
+	}
+	for _, q := range []byte{'\'', '"'} {
+		for c := 0; c < 256; c++ {
+			for at := 0; at < 20; at++ {
+				src := []byte("abcdefghij'\"klmnopqrst")[:20]
+				for i := range src {
+					src[i] = 'a' + byte(i)
+				}
+				src[at] = byte(c)
+				if got, want := plainRun(src, q), ref(src, q); got != want {
+					t.Fatalf("quote %c, byte %#x at %d: plainRun %d, want %d", q, c, at, got, want)
+				}
+			}
+		}
+	}
+}

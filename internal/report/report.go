@@ -255,12 +255,23 @@ func (r *Reporter) dump(job string, v *capture.Value) {
 
 // writeValue writes v to Out through esc, which appends a chunk's bytes
 // in their printed form to dst and gives back an incomplete trailing UTF-8
-// sequence to put in front of the next chunk. A value held in memory is one
+// sequence to put in front of the next chunk; a nil esc writes the bytes
+// as they are (as print() does). A value held in memory is one
 // final chunk; a value in a file is read in pieces, never whole.
 // Called with outMu held.
 func (r *Reporter) writeValue(job string, v *capture.Value, esc func(dst, src []byte, final bool) (out, rest []byte)) {
 	if r.chunk == nil && !v.Small() {
 		r.chunk = make([]byte, 32<<10)
+	}
+	if esc == nil {
+		// As it is: no copy into the line buffer.
+		if err := eachChunk(v, r.chunk, func(p []byte, _ bool) []byte {
+			_, _ = r.out.Write(p)
+			return nil
+		}); err != nil {
+			r.setFail(fmt.Errorf("read value of %s: %w", job, err))
+		}
+		return
 	}
 	err := eachChunk(v, r.chunk, func(p []byte, final bool) []byte {
 		out, rest := esc(r.line[:0], p, final)
@@ -272,9 +283,6 @@ func (r *Reporter) writeValue(job string, v *capture.Value, esc func(dst, src []
 		r.setFail(fmt.Errorf("read value of %s: %w", job, err))
 	}
 }
-
-// rawValue appends src as it is: the value as print() writes it.
-func rawValue(dst, src []byte, _ bool) (out, rest []byte) { return append(dst, src...), nil }
 
 // eachChunk calls f with v's bytes: once with final set when v is held in
 // memory, else in chunks read into buf (allocated when nil), the last with

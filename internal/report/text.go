@@ -43,7 +43,7 @@ func (r *Reporter) textFinished(e event.Finished) {
 	}
 	switch {
 	case x == nil:
-		r.writeValue(e.Job, e.Value, rawValue)
+		r.writeValue(e.Job, e.Value, nil)
 		_ = r.out.WriteByte('\n')
 	case r.opt.ReturnExceptions && !cancelledByCommand(x):
 		r.writeLine(append(append(r.line[:0], x.Repr()...), '\n'))

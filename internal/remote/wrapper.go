@@ -30,7 +30,9 @@ import (
 //   - The sweep (Linux hosts) kills the job's processes that left its
 //     group (setsid, double-forked daemons): every process whose
 //     environment carries the attempt's AIORUN_JOB_TOKEN, found with grep
-//     in /proc/*/environ, round after round until none is left.
+//     in /proc/*/environ, round after round until none is left (after the
+//     job's exit, only among the processes started since the job: see
+//     jobSweep).
 //
 // Records are RecordMark, the attempt's tag, a payload, a newline
 // (remote.Filter takes them out of the streams).
@@ -72,6 +74,37 @@ const Sweep = `if [ -r /proc/self/environ ]; then
 i=0
 while [ $i -lt 20 ]; do
 p=$(grep -l -F -e "AIORUN_JOB_TOKEN=$t" /proc/[0-9]*/environ 2>/dev/null)
+[ -n "$p" ] || break
+set --
+for f in $p; do f=${f#/proc/}; set -- "$@" "${f%/environ}"; done
+kill -KILL "$@" 2>/dev/null
+i=$((i+1))
+done
+fi
+`
+
+// jobSweep is the wrapper's Sweep once the job's leader has exited, made
+// cheap for the common case of a job that left nothing behind: a process
+// that carries the job's token was started after the job ($j), so only
+// the processes whose pid lies between $j and a pid taken now (`: &`'s),
+// the watcher ($w) excepted, are looked at, and grep runs only when there
+// are any. When pids have wrapped around meanwhile (the new pid is below
+// $j), every process is looked at, as Sweep does.
+const jobSweep = `if [ -r /proc/self/environ ]; then
+i=0
+while [ $i -lt 20 ]; do
+: & n=$!
+set --
+if [ "$n" -gt "$j" ]; then
+for f in /proc/[0-9]*; do
+f=${f#/proc/}
+[ "$f" -gt "$j" ] && [ "$f" -lt "$n" ] && [ "$f" != "$w" ] && set -- "$@" "/proc/$f/environ"
+done
+else
+set -- /proc/[0-9]*/environ
+fi
+[ $# -gt 0 ] || break
+p=$(grep -l -F -e "AIORUN_JOB_TOKEN=$t" "$@" 2>/dev/null)
 [ -n "$p" ] || break
 set --
 for f in $p; do f=${f#/proc/}; set -- "$@" "${f%/environ}"; done
@@ -146,7 +179,7 @@ func Script(shell, dir, command string, vars []string, grace time.Duration, tag,
 	// holds the job's own status for one more wait. 127 is "no such job".
 	w(`wait "$j"; c=$?; [ "$c" -eq 127 ] || s=$c` + "\n")
 	w("kill -USR1 \"$w\" 2>/dev/null\nkill -KILL -\"$j\" 2>/dev/null\n")
-	w(Sweep)
+	w(jobSweep)
 	w(`printf "${r}exit %s\\n" "$s" >&4` + "\n")
 	w(`exit "$s"` + "\n")
 	return b.String()

@@ -344,3 +344,56 @@ func TestWrapperSignals(t *testing.T) {
 	}
 	gone(t, s)
 }
+
+// TestJobSweep runs the wrapper's end-of-job sweep on its own against a
+// process that carries the token: it is killed when its pid lies after the
+// job's ($j), and when pids wrapped around (a $j above every pid), and
+// left alone when it started before the job.
+func TestJobSweep(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		j      func(pid int) int
+		killed bool
+	}{
+		{"started after the job", func(pid int) int { return pid - 1 }, true},
+		{"pids wrapped around", func(int) int { return 1 << 30 }, true},
+		{"started before the job", func(pid int) int { return pid }, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			const token = "sweep-test-token"
+			p := exec.Command("sleep", "300")
+			p.Env = append(os.Environ(), TokenVar+"="+token)
+			p.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+			if err := p.Start(); err != nil {
+				t.Fatal(err)
+			}
+			waited := make(chan error, 1)
+			go func() { waited <- p.Wait() }()
+			defer func() {
+				_ = p.Process.Kill()
+				<-waited
+			}()
+			script := fmt.Sprintf("j=%d w=0 t=%s\n%s", tt.j(p.Process.Pid), token, jobSweep)
+			if out, err := exec.Command("sh", "-c", script).CombinedOutput(); err != nil {
+				t.Fatalf("sweep: %v: %s", err, out)
+			}
+			// SIGKILL was sent before sh ended, if it was: a kill shows in
+			// Wait at once; none shows in a fifth of a second either.
+			bound := 200 * time.Millisecond
+			if tt.killed {
+				bound = 10 * time.Second
+			}
+			select {
+			case err := <-waited:
+				if !tt.killed {
+					t.Errorf("killed (%v), but it started before the job", err)
+				}
+				waited <- err
+			case <-time.After(bound):
+				if tt.killed {
+					t.Error("still running after the sweep")
+				}
+			}
+		})
+	}
+}

@@ -41,9 +41,15 @@ type Options struct {
 	Debug func(format string, args ...any)
 }
 
-// scancelBound bounds each scancel, the last sweep, and the wait for the
-// allocation to leave squeue at Close.
-const scancelBound = 10 * time.Second
+// scancelBound bounds each scancel, the last sweep, the wait for salloc
+// to end, and the wait for the allocation to leave squeue at Close. A
+// variable, so that the package's tests can shorten it.
+var scancelBound = 10 * time.Second
+
+// logBound bounds the wait, once salloc has ended, for the rest of what it
+// wrote on its standard error (a process it left behind may hold it
+// open).
+const logBound = time.Second
 
 // Executor runs attempts as job steps. It is safe for concurrent use;
 // Close ends it.
@@ -56,7 +62,8 @@ type Executor struct {
 
 	salloc     *exec.Cmd
 	sallocIn   io.WriteCloser
-	sallocDone chan struct{}
+	sallocDone chan struct{} // closed when salloc has ended
+	sallocLog  chan struct{} // closed when its standard error is read to the end
 
 	mu     sync.Mutex
 	closed bool
@@ -203,7 +210,7 @@ func (e *Executor) allocate(ctx context.Context) error {
 		return fmt.Errorf("slurm: start salloc: %w", err)
 	}
 	_ = pw.Close()
-	e.salloc, e.sallocIn, e.sallocDone = cmd, in, make(chan struct{})
+	e.salloc, e.sallocIn, e.sallocDone, e.sallocLog = cmd, in, make(chan struct{}), make(chan struct{})
 	granted := make(chan string, 1)
 	var mu sync.Mutex
 	var pending string
@@ -220,10 +227,14 @@ func (e *Executor) allocate(ctx context.Context) error {
 			}
 			mu.Unlock()
 			if m := grantedRE().FindStringSubmatch(line); m != nil {
-				granted <- m[1]
+				select {
+				case granted <- m[1]:
+				default: // said again: one is enough
+				}
 			}
 		}
 		_ = pr.Close()
+		close(e.sallocLog)
 	}()
 	go func() {
 		_ = cmd.Wait()
@@ -235,6 +246,9 @@ func (e *Executor) allocate(ctx context.Context) error {
 		e.debugf("slurm: allocation %s granted in %s", id, time.Since(start).Round(time.Millisecond))
 		return nil
 	case <-e.sallocDone:
+		// salloc's last lines may still be in the pipe: its message is
+		// the last of them.
+		e.waitLog()
 		mu.Lock()
 		defer mu.Unlock()
 		msg := "salloc ended without an allocation"
@@ -252,6 +266,7 @@ func (e *Executor) allocate(ctx context.Context) error {
 		_ = in.Close()
 		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
 		e.waitSalloc()
+		e.waitLog()
 		return context.Cause(ctx)
 	}
 }
@@ -266,6 +281,15 @@ func (e *Executor) waitSalloc() {
 	}
 	_ = syscall.Kill(-e.salloc.Process.Pid, syscall.SIGKILL)
 	<-e.sallocDone
+}
+
+// waitLog waits (bounded), once salloc has ended, until what it wrote is
+// read and logged: nothing is logged after Open or Close returns.
+func (e *Executor) waitLog() {
+	select {
+	case <-e.sallocLog:
+	case <-time.After(logBound):
+	}
 }
 
 // scancel runs scancel with args, bounded; its failure is only logged.
@@ -320,6 +344,7 @@ func (e *Executor) Close() error {
 	e.scancel(e.job)
 	_ = e.sallocIn.Close()
 	e.waitSalloc()
+	e.waitLog()
 	e.waitGone(e.job)
 	return nil
 }

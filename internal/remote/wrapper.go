@@ -49,7 +49,7 @@ const TokenVar = "AIORUN_JOB_TOKEN"
 // that ended on its own. The wrapper stops it with SIGUSR1, which also
 // ends the sleep of the grace; a SIGTERM from outside (Slurm's) is passed
 // on to the job's group.
-const watcher = `(
+var watcher = `(
 trap 'kill -TERM -"$j" 2>/dev/null || kill -TERM "$j" 2>/dev/null' TERM
 while IFS= read -r l; do
 case $l in
@@ -70,18 +70,7 @@ kill -KILL -"$j" 2>/dev/null
 // carries a token that starts with $t (grep -F matches
 // "AIORUN_JOB_TOKEN=$t" anywhere in the environment): an attempt's own
 // token in its wrapper, a run's token prefix in Slurm's last sweep.
-const Sweep = `if [ -r /proc/self/environ ]; then
-i=0
-while [ $i -lt 20 ]; do
-p=$(grep -l -F -e "AIORUN_JOB_TOKEN=$t" /proc/[0-9]*/environ 2>/dev/null)
-[ -n "$p" ] || break
-set --
-for f in $p; do f=${f#/proc/}; set -- "$@" "${f%/environ}"; done
-kill -KILL "$@" 2>/dev/null
-i=$((i+1))
-done
-fi
-`
+var Sweep = sweep("set -- /proc/[0-9]*/environ\n")
 
 // jobSweep is the wrapper's Sweep once the job's leader has exited, made
 // cheap for the common case of a job that left nothing behind: a process
@@ -90,10 +79,7 @@ fi
 // the watcher ($w) excepted, are looked at, and grep runs only when there
 // are any. When pids have wrapped around meanwhile (the new pid is below
 // $j), every process is looked at, as Sweep does.
-const jobSweep = `if [ -r /proc/self/environ ]; then
-i=0
-while [ $i -lt 20 ]; do
-: & n=$!
+var jobSweep = sweep(`: & n=$!
 set --
 if [ "$n" -gt "$j" ]; then
 for f in /proc/[0-9]*; do
@@ -103,7 +89,16 @@ done
 else
 set -- /proc/[0-9]*/environ
 fi
-[ $# -gt 0 ] || break
+`)
+
+// sweep is a sweep's rounds (at most 20, until one finds nothing): pick
+// sets "$@" to the environment files to look at; the processes whose
+// environment carries the token $t are killed.
+func sweep(pick string) string {
+	return `if [ -r /proc/self/environ ]; then
+i=0
+while [ $i -lt 20 ]; do
+` + pick + `[ $# -gt 0 ] || break
 p=$(grep -l -F -e "AIORUN_JOB_TOKEN=$t" "$@" 2>/dev/null)
 [ -n "$p" ] || break
 set --
@@ -113,6 +108,7 @@ i=$((i+1))
 done
 fi
 `
+}
 
 // inner sets the job's environment in its new session when the wrapper
 // cannot: when the job's PATH differs, which would change where the

@@ -28,6 +28,7 @@ type act struct {
 	exit       int
 	ignoreTerm bool // keep running after cancellation until the grace ends
 	startErr   error
+	startTakes time.Duration // how long the start takes (the runner waits for it)
 }
 
 // fakeExec runs jobs in memory. Behaviour is per job and per attempt (the
@@ -86,6 +87,7 @@ func (f *fakeExec) Exec(ctx context.Context, spec *task.Spec, started func(int))
 		f.mu.Unlock()
 	}()
 
+	time.Sleep(a.startTakes)
 	started(pid)
 	begin := time.Now()
 	select {

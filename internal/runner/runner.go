@@ -246,9 +246,21 @@ func (s *scheduler) loop(ctx context.Context) {
 	}
 	done := ctx.Done()
 	for s.left > 0 {
-		s.startReady()
-		if s.left == 0 {
-			break
+		if s.canStart() {
+			// One start at a time, and between two a timer or a signal
+			// (a burst of thousands of starts takes seconds); the jobs'
+			// ends wait for the burst to end, so that every "started"
+			// line of a burst comes before its jobs' ends, as asyncio
+			// starts a gather's tasks before any of them ends.
+			select {
+			case t := <-s.timerCh:
+				s.timerFired(t)
+			case <-done:
+				s.cancelled(ctx, &done)
+			default:
+				s.launch(s.queue.pop())
+			}
+			continue
 		}
 		select {
 		case r := <-s.doneCh:
@@ -256,10 +268,15 @@ func (s *scheduler) loop(ctx context.Context) {
 		case t := <-s.timerCh:
 			s.timerFired(t)
 		case <-done:
-			done = nil
-			s.abort(context.Cause(ctx), exception.ReasonSignal, true)
+			s.cancelled(ctx, &done)
 		}
 	}
+}
+
+// cancelled stops the run when its context is cancelled (a signal).
+func (s *scheduler) cancelled(ctx context.Context, done *<-chan struct{}) {
+	*done = nil
+	s.abort(context.Cause(ctx), exception.ReasonSignal, true)
 }
 
 // after sends ev to the loop after d, unless the returned stop is called.
@@ -278,17 +295,18 @@ func (s *scheduler) setReady(n *node) {
 	s.queue.push(n)
 }
 
-// startReady starts queued jobs while workers are free.
-func (s *scheduler) startReady() {
-	for len(s.queue) > 0 && s.aborting == nil {
-		if s.opts.MaxWorkers > 0 && s.running >= s.opts.MaxWorkers {
-			return
-		}
-		if s.resourceCap > 0 && s.running >= s.resourceCap {
-			return
-		}
-		s.launch(s.queue.pop())
+// canStart reports whether a queued job may start now: workers free, the
+// run not being stopped.
+func (s *scheduler) canStart() bool {
+	switch {
+	case len(s.queue) == 0 || s.aborting != nil:
+		return false
+	case s.opts.MaxWorkers > 0 && s.running >= s.opts.MaxWorkers:
+		return false
+	case s.resourceCap > 0 && s.running >= s.resourceCap:
+		return false
 	}
+	return true
 }
 
 // launch starts one attempt of n and waits until its process runs (or

@@ -200,6 +200,22 @@ jobs:
 			},
 		},
 		{
+			name: "a signal in a burst of starts stops the starts that are left",
+			yaml: abc,
+			acts: map[string][]act{
+				"a": {{startTakes: time.Second, sleep: 9 * time.Second}},
+				"b": {{startTakes: time.Second, sleep: 9 * time.Second}},
+				"c": {{startTakes: time.Second, sleep: 9 * time.Second}},
+			},
+			opts:   Options{Mode: event.Gather},
+			stopAt: 1500 * time.Millisecond,
+			want: []string{
+				" 1.0s a: started", " 2.0s b: started",
+				" 2.0s a: cancelled", " 2.0s b: cancelled", " 2.0s c: cancelled",
+				" 2.0s result [a=CancelledError() b=CancelledError() c=CancelledError()] exit 130: interrupted by interrupt",
+			},
+		},
+		{
 			name: "a job that ignores SIGTERM is killed after the grace",
 			yaml: abc,
 			acts: map[string][]act{

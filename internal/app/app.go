@@ -152,13 +152,15 @@ func Run(ctx context.Context, s Streams, opts Options) error {
 	kill := make(chan struct{})
 	defer trapSignals(stop, kill)()
 
-	if proc.ProcessesTight() {
+	atOnce := capAt(len(runner.Closure(f, jobs)), opts.MaxWorkers)
+	tight := proc.ProcessesTight(atOnce)
+	if tight {
 		spareThreads(8)
 	}
 	if err := proc.BecomeSubreaper(); err != nil && opts.Debug {
 		rep.Debugf("not a child subreaper: %v", err)
 	}
-	popts := proc.Options{OnSignal: outs.onSignal()}
+	popts := proc.Options{OnSignal: outs.onSignal(), NoInline: tight}
 	if opts.Debug {
 		popts.Debug = rep.Debugf
 	}
@@ -169,7 +171,7 @@ func Run(ctx context.Context, s Streams, opts Options) error {
 	}
 	defer ex.close()
 
-	tuneGC(len(runner.Closure(f, jobs)), workerLimit(opts.MaxWorkers, ex.slots), opts.Env)
+	tuneGC(capAt(atOnce, ex.slots), opts.Env)
 	ropts := runner.Options{
 		Mode:             opts.Mode,
 		Jobs:             jobs,
@@ -384,16 +386,21 @@ func (f *failWatch) Write(p []byte) (int, error) {
 // often.
 const manyAtOnce = 1000
 
+// capAt is n, at most limit when limit is set (> 0).
+func capAt(n, limit int) int {
+	if limit > 0 {
+		return min(n, limit)
+	}
+	return n
+}
+
 // tuneGC halves the garbage collector's heap growth (GOGC 50) when a run
 // may have manyAtOnce jobs or more running at once: its heap is then
 // mostly the state of running jobs, and peak memory matters more than the
 // collector's CPU (5,000 jobs at once: about 3 MB less peak RSS). A GOGC
 // of the user's own is left alone.
-func tuneGC(jobs, limit int, env []string) {
-	if limit > 0 {
-		jobs = min(jobs, limit)
-	}
-	if jobs >= manyAtOnce && getenv(env, "GOGC") == "" {
+func tuneGC(atOnce int, env []string) {
+	if atOnce >= manyAtOnce && getenv(env, "GOGC") == "" {
 		debug.SetGCPercent(50)
 	}
 }

@@ -11,28 +11,60 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// tightMargin: with fewer free process slots than this, processes are
-// tight (see ProcessesTight).
+// tightMargin: with fewer free process slots than this beyond the jobs
+// that may run at once, processes are tight (see ProcessesTight).
 const tightMargin = 512
 
 // ProcessesTight reports whether this process runs under a limit on
-// processes that its jobs could fill: a pids cgroup (v1 or v2, this
-// process's or an ancestor's) with fewer than tightMargin free slots, or,
-// for a user other than root, a finite RLIMIT_NPROC (what it counts
-// cannot be read). Threads count against both, and the Go runtime cannot
-// survive failing to start one: under such a limit aiorun starts its
-// spare threads early and keeps its jobs from waiting each on a thread of
-// its own. Decided once.
-var ProcessesTight = sync.OnceValue(func() bool {
-	if os.Geteuid() != 0 {
-		var rl unix.Rlimit
-		if unix.Getrlimit(unix.RLIMIT_NPROC, &rl) == nil && rl.Cur != unix.RLIM_INFINITY {
-			return true
+// processes that atOnce running jobs (and what they start) could fill: a
+// pids cgroup (v1 or v2, this process's or an ancestor's), or, for a user
+// the kernel does not exempt, RLIMIT_NPROC, with fewer than tightMargin
+// slots free beyond atOnce (RLIMIT_NPROC counts the user's processes,
+// which are read here as all of the system's threads, an upper bound).
+// Threads count against both, and the Go runtime cannot survive failing to
+// start one: under such a limit aiorun starts spare threads early and does
+// not let jobs wait each on a thread of their own (Options.NoInline).
+func ProcessesTight(atOnce int) bool {
+	h := headroom()
+	return h.limited && h.free < int64(tightMargin+atOnce)
+}
+
+type room struct {
+	free    int64
+	limited bool
+}
+
+var headroom = sync.OnceValue(func() room {
+	var h room
+	if free, ok := pidsFree(); ok {
+		h = room{free: free, limited: true}
+	}
+	var rl unix.Rlimit
+	if os.Getuid() != 0 && unix.Getrlimit(unix.RLIMIT_NPROC, &rl) == nil && rl.Cur != unix.RLIM_INFINITY {
+		free := int64(rl.Cur) - systemThreads()
+		if !h.limited || free < h.free {
+			h = room{free: free, limited: true}
 		}
 	}
-	free, ok := pidsFree()
-	return ok && free < tightMargin
+	return h
 })
+
+// systemThreads is how many threads the system runs (the fourth field of
+// /proc/loadavg, "running/total"); the whole range of an int64 when it
+// cannot be read, so that the limit counts as full.
+func systemThreads() int64 {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err == nil {
+		if f := strings.Fields(string(b)); len(f) >= 4 {
+			if _, total, ok := strings.Cut(f[3], "/"); ok {
+				if n, err := strconv.ParseInt(total, 10, 64); err == nil {
+					return n
+				}
+			}
+		}
+	}
+	return 1 << 62
+}
 
 // pidsFree is the smallest pids.max - pids.current over this process's
 // pids cgroup and its ancestors; ok is false when none has a limit.

@@ -31,3 +31,9 @@ func TestCgroupFree(t *testing.T) {
 		}
 	}
 }
+
+func TestSystemThreads(t *testing.T) {
+	if n := systemThreads(); n < 1 || n >= 1<<62 {
+		t.Errorf("systemThreads() = %d; /proc/loadavg unread?", n)
+	}
+}

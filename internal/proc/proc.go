@@ -52,6 +52,10 @@ const (
 
 // Options for the local executor.
 type Options struct {
+	// NoInline makes every job wait through the reactor, none in poll(2)
+	// on a thread of its own: for a run under a tight process limit (see
+	// ProcessesTight), where a thread per job could fill it.
+	NoInline  bool
 	SpillDir  string                           // where values larger than Threshold spill ("" = os.TempDir())
 	Threshold int                              // capture.DefaultThreshold when 0
 	Debug     func(format string, args ...any) // nil: no debug events

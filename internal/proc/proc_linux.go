@@ -56,8 +56,15 @@ func (s *localSys) init(l *Local) error {
 	}
 	s.r = r
 	s.maxInline = inlineJobs
-	if ProcessesTight() {
+	if l.opts.NoInline {
 		s.maxInline = 0
+	}
+	// A job waits inline on its pidfd: without CLONE_PIDFD (before Linux
+	// 5.3), every job waits through the reactor and a waiter thread.
+	if fd, err := unix.PidfdOpen(os.Getpid(), 0); err == nil {
+		closeFds(fd)
+	} else {
+		s.noPidfd.Store(true)
 	}
 	s.children.init(l)
 	if s.children.ok {
@@ -112,11 +119,11 @@ func (j *job) prepare() error {
 		}
 	}
 	sys := &j.l.sys
-	if !sys.noPidfd.Load() && sys.inline.Add(1) <= sys.maxInline {
-		j.inline = true
-		return nil
-	}
-	if !j.inline {
+	if !sys.noPidfd.Load() {
+		if sys.inline.Add(1) <= sys.maxInline {
+			j.inline = true
+			return nil
+		}
 		sys.inline.Add(-1)
 	}
 	return j.react()
@@ -169,11 +176,15 @@ func (j *job) watch() {
 		return
 	}
 	if j.inline {
-		// No pidfd from this kernel: the reactor and a waiter, from now on.
+		// No pidfd after all (init found the kernel could make one): the
+		// reactor and a waiter, from now on. Without the reactor, nothing
+		// would read the pipes: the job is killed rather than left to
+		// block on a full pipe.
 		j.l.sys.noPidfd.Store(true)
 		j.leave()
 		if err := j.react(); err != nil {
-			j.l.debugf("spawn %s pid=%d: %v; waiting in a thread", j.spec.Name, j.pid, err)
+			j.l.debugf("spawn %s pid=%d: %v; killing it", j.spec.Name, j.pid, err)
+			_ = unix.Kill(-j.pid, unix.SIGKILL)
 		}
 	}
 	if j.pidfd >= 0 {

@@ -171,4 +171,4 @@ func (j *job) await(kill *<-chan struct{}, _ bool, bound time.Time) (bits uint32
 
 // ProcessesTight is false here: jobs never wait each on a thread of their
 // own on this system.
-func ProcessesTight() bool { return false }
+func ProcessesTight(int) bool { return false }

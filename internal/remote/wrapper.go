@@ -49,7 +49,7 @@ const TokenVar = "AIORUN_JOB_TOKEN"
 // that ended on its own. The wrapper stops it with SIGUSR1, which also
 // ends the sleep of the grace; a SIGTERM from outside (Slurm's) is passed
 // on to the job's group.
-var watcher = `(
+const watcher = `(
 trap 'kill -TERM -"$j" 2>/dev/null || kill -TERM "$j" 2>/dev/null' TERM
 while IFS= read -r l; do
 case $l in
@@ -69,37 +69,12 @@ kill -KILL -"$j" 2>/dev/null
 // Sweep kills, on a host with /proc, every process whose environment
 // carries a token that starts with $t (grep -F matches
 // "AIORUN_JOB_TOKEN=$t" anywhere in the environment): an attempt's own
-// token in its wrapper, a run's token prefix in Slurm's last sweep.
-var Sweep = sweep("set -- /proc/[0-9]*/environ\n")
-
-// jobSweep is the wrapper's Sweep once the job's leader has exited, made
-// cheap for the common case of a job that left nothing behind: a process
-// that carries the job's token was started after the job ($j), so only
-// the processes whose pid lies between $j and a pid taken now (`: &`'s),
-// the watcher ($w) excepted, are looked at, and grep runs only when there
-// are any. When pids have wrapped around meanwhile (the new pid is below
-// $j), every process is looked at, as Sweep does.
-var jobSweep = sweep(`: & n=$!
-set --
-if [ "$n" -gt "$j" ]; then
-for f in /proc/[0-9]*; do
-f=${f#/proc/}
-[ "$f" -gt "$j" ] && [ "$f" -lt "$n" ] && [ "$f" != "$w" ] && set -- "$@" "/proc/$f/environ"
-done
-else
-set -- /proc/[0-9]*/environ
-fi
-`)
-
-// sweep is a sweep's rounds (at most 20, until one finds nothing): pick
-// sets "$@" to the environment files to look at; the processes whose
-// environment carries the token $t are killed.
-func sweep(pick string) string {
-	return `if [ -r /proc/self/environ ]; then
+// token in its wrapper, a run's token prefix in Slurm's last sweep. It
+// goes round after round (at most 20) until one finds nothing.
+const Sweep = `if [ -r /proc/self/environ ]; then
 i=0
 while [ $i -lt 20 ]; do
-` + pick + `[ $# -gt 0 ] || break
-p=$(grep -l -F -e "AIORUN_JOB_TOKEN=$t" "$@" 2>/dev/null)
+p=$(grep -l -F -e "AIORUN_JOB_TOKEN=$t" /proc/[0-9]*/environ 2>/dev/null)
 [ -n "$p" ] || break
 set --
 for f in $p; do f=${f#/proc/}; set -- "$@" "${f%/environ}"; done
@@ -108,7 +83,31 @@ i=$((i+1))
 done
 fi
 `
-}
+
+// jobSweep is the wrapper's Sweep once the job's leader has exited,
+// skipped in the common case of a short job that left nothing behind: a
+// process that carries the job's token was started after the job, so
+// while pids have not wrapped around since ($j, the job's pid, is below
+// a pid taken now, `: &`'s), a job that ran under half a second (too
+// short for pids to wrap around and pass $j again; /proc/uptime's
+// hundredths, $u0 taken when it started) and after which no process
+// with a higher pid than $j runs (the watcher $w aside) has nothing to
+// sweep. Any other job gets the whole Sweep.
+const jobSweep = `: & n=$!
+a=1
+if [ -n "$u0" ] && [ "$n" -gt "$j" ] && read u1 x < /proc/uptime; then
+u1=${u1%.*}${u1#*.}
+if [ $((u1 - u0)) -lt 50 ]; then
+a=
+for f in /proc/[0-9]*; do
+f=${f#/proc/}
+if [ "$f" -gt "$j" ] && [ "$f" != "$w" ] && [ "$f" != "$n" ]; then a=1; break; fi
+done
+fi
+fi
+[ -z "$a" ] || {
+` + Sweep + `}
+`
 
 // inner sets the job's environment in its new session when the wrapper
 // cannot: when the job's PATH differs, which would change where the
@@ -142,6 +141,9 @@ func Script(shell, dir, command string, vars []string, grace time.Duration, tag,
 	// no TERM is lost in between: one that comes before $j is known is
 	// remembered (p) and passed on as soon as it is. The job does not
 	// inherit the trap: exec resets caught signals.
+	// The job's start in hundredths of a second since boot, for jobSweep
+	// ("" without /proc/uptime).
+	w(`u0= ; read u0 x < /proc/uptime && u0=${u0%.*}${u0#*.}` + "\n")
 	w(`p= j=` + "\n")
 	w(`trap 'if [ -z "$j" ]; then p=1; else kill -TERM -"$j" 2>/dev/null || kill -TERM "$j" 2>/dev/null; fi' TERM` + "\n")
 	vars = append(vars[:len(vars):len(vars)], TokenVar+"="+token)

@@ -83,8 +83,10 @@
 // # Cost
 //
 // One goroutine per running job (the caller's, inside Exec). On Linux the
-// first inlineJobs (32) jobs running at once each wait in poll(2) on their
-// pipes and their leader's pidfd, on the Exec goroutine's own thread: a
+// first inlineJobs (32) jobs running at once (none with Options.NoInline,
+// for a run under a tight process limit, see ProcessesTight) each wait in
+// poll(2) on their pipes and their leader's pidfd, on the Exec goroutine's
+// own thread: a
 // leader's exit wakes that thread, which sweeps, reaps and returns, and
 // the next job starts without a hand-off between threads (what makes a
 // run of short jobs at a small worker limit fast). Beyond that, jobs wait

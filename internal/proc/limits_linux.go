@@ -79,21 +79,25 @@ func pidsFree() (free int64, ok bool) {
 		if len(parts) != 3 {
 			continue
 		}
-		var root string
+		var roots []string
 		switch {
 		case parts[0] == "0" && parts[1] == "":
-			root = "/sys/fs/cgroup"
+			roots = []string{"/sys/fs/cgroup"}
 		case hasController(parts[1], "pids"):
-			root = "/sys/fs/cgroup/pids"
+			// v1: mounted by its own name, or with the controllers it
+			// shares a hierarchy with ("cpu,pids").
+			roots = []string{"/sys/fs/cgroup/pids", "/sys/fs/cgroup/" + parts[1]}
 		default:
 			continue
 		}
-		for dir := filepath.Join(root, parts[2]); strings.HasPrefix(dir, root); dir = filepath.Dir(dir) {
-			if n, has := cgroupFree(dir); has && (!ok || n < free) {
-				free, ok = n, true
-			}
-			if dir == root {
-				break
+		for _, root := range roots {
+			for dir := filepath.Join(root, parts[2]); strings.HasPrefix(dir, root); dir = filepath.Dir(dir) {
+				if n, has := cgroupFree(dir); has && (!ok || n < free) {
+					free, ok = n, true
+				}
+				if dir == root {
+					break
+				}
 			}
 		}
 	}

@@ -86,7 +86,10 @@ func pidsFree() (free int64, ok bool) {
 		case hasController(parts[1], "pids"):
 			// v1: mounted by its own name, or with the controllers it
 			// shares a hierarchy with ("cpu,pids").
-			roots = []string{"/sys/fs/cgroup/pids", "/sys/fs/cgroup/" + parts[1]}
+			roots = []string{"/sys/fs/cgroup/pids"}
+			if parts[1] != "pids" {
+				roots = append(roots, "/sys/fs/cgroup/"+parts[1])
+			}
 		default:
 			continue
 		}

@@ -37,7 +37,7 @@ type localSys struct {
 	children  childList
 	self      procStat     // this process's own stat, read once
 	inline    atomic.Int32 // jobs waiting in poll(2) on their own thread
-	noPidfd   atomic.Bool  // a start returned no pidfd: every job uses the reactor
+	noPidfd   atomic.Bool  // no pidfds here (init's probe, or a start without one): every job uses the reactor
 	maxInline int32        // inlineJobs (tests set 0: every job uses the reactor)
 }
 
@@ -207,9 +207,9 @@ func (j *job) watch() {
 }
 
 // await waits for the job's pipes or its leader's exit and says which
-// became ready: in poll(2) when the job waits inline (*kill is then
-// answered by watch's goroutine), else through the reactor. It returns cut
-// once bound (if set) has passed.
+// became ready: in poll(2) when the job waits inline (Spec.Kill is then
+// answered by the Local's goroutine for that channel, see watchKill),
+// else through the reactor. It returns cut once bound (if set) has passed.
 func (j *job) await(kill *<-chan struct{}, exited bool, bound time.Time) (bits uint32, cut bool) {
 	if !j.inline {
 		return j.awaitWake(kill, bound)

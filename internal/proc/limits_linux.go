@@ -35,19 +35,31 @@ type room struct {
 }
 
 var headroom = sync.OnceValue(func() room {
-	var h room
-	if free, ok := pidsFree(); ok {
-		h = room{free: free, limited: true}
-	}
+	pidsFree, pidsLimited := pidsFree()
 	var rl unix.Rlimit
-	if os.Getuid() != 0 && unix.Getrlimit(unix.RLIMIT_NPROC, &rl) == nil && rl.Cur != unix.RLIM_INFINITY {
-		free := int64(rl.Cur) - systemThreads()
+	if unix.Getrlimit(unix.RLIMIT_NPROC, &rl) != nil {
+		rl.Cur = unix.RLIM_INFINITY
+	}
+	return roomOf(pidsFree, pidsLimited, os.Getuid(), rl.Cur, systemThreads)
+})
+
+// roomOf is the headroom left by a pids cgroup (pidsFree, when
+// pidsLimited) and by RLIMIT_NPROC (nproc, for a uid other than root),
+// whichever is smaller; threads counts the system's threads, read only
+// when needed.
+func roomOf(pidsFree int64, pidsLimited bool, uid int, nproc uint64, threads func() int64) room {
+	var h room
+	if pidsLimited {
+		h = room{free: pidsFree, limited: true}
+	}
+	if uid != 0 && nproc != unix.RLIM_INFINITY {
+		free := int64(min(nproc, 1<<62)) - threads()
 		if !h.limited || free < h.free {
 			h = room{free: free, limited: true}
 		}
 	}
 	return h
-})
+}
 
 // systemThreads is how many threads the system runs (the fourth field of
 // /proc/loadavg, "running/total"); the whole range of an int64 when it

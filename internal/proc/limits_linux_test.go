@@ -1,6 +1,8 @@
 package proc
 
 import (
+	"golang.org/x/sys/unix"
+
 	"os"
 	"path/filepath"
 	"testing"
@@ -35,5 +37,34 @@ func TestCgroupFree(t *testing.T) {
 func TestSystemThreads(t *testing.T) {
 	if n := systemThreads(); n < 1 || n >= 1<<62 {
 		t.Errorf("systemThreads() = %d; /proc/loadavg unread?", n)
+	}
+}
+
+func TestRoomOf(t *testing.T) {
+	threads := func() int64 { return 300 }
+	inf := uint64(unix.RLIM_INFINITY)
+	for _, tt := range []struct {
+		name        string
+		pidsFree    int64
+		pidsLimited bool
+		uid         int
+		nproc       uint64
+		atOnce      int
+		tight       bool
+	}{
+		{"root, no pids limit", 0, false, 0, 100, 1000, false},
+		{"root, a full pids cgroup", 20, true, 0, inf, 1, true},
+		{"root, a pids cgroup with room", 5000, true, 0, inf, 100, false},
+		{"root, a pids cgroup too small for the run", 1000, true, 0, inf, 5000, true},
+		{"a user, no RLIMIT_NPROC", 0, false, 1000, inf, 5000, false},
+		{"a user, the usual default RLIMIT_NPROC", 0, false, 1000, 96364, 5000, false},
+		{"a user, ulimit -u 600", 0, false, 1000, 600, 1, true},
+		{"a user, ulimit -u 1000, a small run", 0, false, 1000, 1000, 1, false},
+		{"a user, a pids cgroup smaller than the ulimit", 100, true, 1000, 96364, 1, true},
+	} {
+		h := roomOf(tt.pidsFree, tt.pidsLimited, tt.uid, tt.nproc, threads)
+		if tight := h.limited && h.free < int64(tightMargin+tt.atOnce); tight != tt.tight {
+			t.Errorf("%s: room %+v, %d at once: tight %v, want %v", tt.name, h, tt.atOnce, tight, tt.tight)
+		}
 	}
 }

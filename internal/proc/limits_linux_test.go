@@ -1,11 +1,11 @@
 package proc
 
 import (
-	"golang.org/x/sys/unix"
-
 	"os"
 	"path/filepath"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 func TestCgroupFree(t *testing.T) {

@@ -97,12 +97,18 @@ func newSpec(name, cmd string, env ...string) *task.Spec {
 }
 
 // execT runs spec and fails the test if Exec does not return within 15s.
+// A spilled value's file is removed when the test ends.
 func execT(t *testing.T, l *Local, ctx context.Context, spec *task.Spec) task.Result {
 	t.Helper()
 	done := make(chan task.Result, 1)
 	go func() { done <- l.Exec(ctx, spec, nil) }()
 	select {
 	case r := <-done:
+		t.Cleanup(func() {
+			if err := r.Value.Release(); err != nil {
+				t.Error(err)
+			}
+		})
 		return r
 	case <-time.After(15 * time.Second):
 		t.Fatalf("%s: Exec did not return", spec.Name)

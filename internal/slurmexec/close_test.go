@@ -263,13 +263,7 @@ func TestCloseWaitsForExecs(t *testing.T) {
 
 	closed := make(chan error, 1)
 	go func() { closed <- e.Close() }()
-	for {
-		e.mu.Lock()
-		c := e.closed
-		e.mu.Unlock()
-		if c {
-			break
-		}
+	for !e.gate.Closed() {
 		runtime.Gosched()
 	}
 	res := e.Exec(context.Background(), f.spec("late", "true"), nil)

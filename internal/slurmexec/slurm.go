@@ -65,9 +65,7 @@ type Executor struct {
 	sallocDone chan struct{} // closed when salloc has ended
 	sallocLog  chan struct{} // closed when its standard error is read to the end
 
-	mu     sync.Mutex
-	closed bool
-	execs  sync.WaitGroup
+	gate remote.Gate
 }
 
 func getenv(env []string, key string) string {
@@ -329,14 +327,9 @@ func (e *Executor) Job() string { return e.job }
 // allocation if Open made it: scancel, the end of salloc's pipe, and a
 // bounded wait until squeue no longer lists it.
 func (e *Executor) Close() error {
-	e.mu.Lock()
-	if e.closed {
-		e.mu.Unlock()
+	if !e.gate.Close() {
 		return nil
 	}
-	e.closed = true
-	e.mu.Unlock()
-	e.execs.Wait()
 	e.sweepAll()
 	if !e.owned {
 		return nil
@@ -395,11 +388,7 @@ func (e *Executor) waitGone(job string) {
 
 // Exec runs one attempt; see ExecInfo.
 func (e *Executor) Exec(ctx context.Context, spec *task.Spec, started func(pid int)) task.Result {
-	return e.ExecInfo(ctx, spec, func(info task.Info) {
-		if started != nil {
-			started(info.Pid)
-		}
-	})
+	return remote.Exec(ctx, e, spec, started)
 }
 
 // ExecInfo runs one attempt as a step of the allocation and returns when
@@ -422,17 +411,10 @@ func (e *Executor) Exec(ctx context.Context, spec *task.Spec, started func(pid i
 // the step; *exception.ConnectionError when the step ended without
 // reporting the job's exit otherwise.
 func (e *Executor) ExecInfo(ctx context.Context, spec *task.Spec, started func(task.Info)) task.Result {
-	e.mu.Lock()
-	if e.closed {
-		e.mu.Unlock()
-		return task.Result{Err: remote.StartError(errors.New("executor closed"))}
+	if res, ok := e.gate.Enter(ctx); !ok {
+		return res
 	}
-	e.execs.Add(1)
-	e.mu.Unlock()
-	defer e.execs.Done()
-	if ctx.Err() != nil {
-		return task.Result{Err: exception.OfCancellation(context.Cause(ctx))}
-	}
+	defer e.gate.Leave()
 	shell := spec.Shell
 	if shell == "" {
 		shell = "sh"

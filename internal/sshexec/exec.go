@@ -61,9 +61,8 @@ type Executor struct {
 	dir   string   // private directory of the control sockets
 	hosts []*host
 
-	mu     sync.Mutex // guards busy, dead, closed
-	closed bool
-	execs  sync.WaitGroup
+	mu   sync.Mutex // guards busy, dead
+	gate remote.Gate
 }
 
 // host is a host entry and its master connection.
@@ -242,7 +241,7 @@ func (e *Executor) fail(h *host, msg string) {
 	defer e.mu.Unlock()
 	if h.dead == "" {
 		h.dead = msg
-		if !e.closed {
+		if !e.gate.Closed() {
 			e.debugf("ssh: %s takes no more jobs: %s", h.Name, msg)
 		}
 	}
@@ -290,14 +289,9 @@ func (e *Executor) Live() []string {
 // does not go), and removes the control sockets' directory. It waits for
 // Exec calls in progress first.
 func (e *Executor) Close() error {
-	e.mu.Lock()
-	if e.closed {
-		e.mu.Unlock()
+	if !e.gate.Close() {
 		return nil
 	}
-	e.closed = true
-	e.mu.Unlock()
-	e.execs.Wait()
 	var wg sync.WaitGroup
 	for _, h := range e.hosts {
 		if h.master == nil {
@@ -343,11 +337,11 @@ func errSuffix(err error) string {
 // StartError when every slot the job may use is busy, and with a
 // ConnectionError when no host it may use can take jobs.
 func (e *Executor) acquire(pin string) (*host, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.closed {
+	if e.gate.Closed() {
 		return nil, remote.StartError(errors.New("executor closed"))
 	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	var best, dead *host
 	busy, matched := false, false
 	for _, h := range e.hosts {
@@ -392,11 +386,7 @@ func (e *Executor) release(h *host) {
 
 // Exec runs one attempt; see ExecInfo.
 func (e *Executor) Exec(ctx context.Context, spec *task.Spec, started func(pid int)) task.Result {
-	return e.ExecInfo(ctx, spec, func(info task.Info) {
-		if started != nil {
-			started(info.Pid)
-		}
-	})
+	return remote.Exec(ctx, e, spec, started)
 }
 
 // ExecInfo runs one attempt on a host with a free slot (the one spec.Host
@@ -414,17 +404,10 @@ func (e *Executor) Exec(ctx context.Context, spec *task.Spec, started func(pid i
 // take it; *exception.StartError when ssh could not be started, or (a
 // task.Temporary one) when every slot the job may use is busy.
 func (e *Executor) ExecInfo(ctx context.Context, spec *task.Spec, started func(task.Info)) task.Result {
-	e.mu.Lock()
-	if e.closed {
-		e.mu.Unlock()
-		return task.Result{Err: remote.StartError(errors.New("executor closed"))}
+	if res, ok := e.gate.Enter(ctx); !ok {
+		return res
 	}
-	e.execs.Add(1)
-	e.mu.Unlock()
-	defer e.execs.Done()
-	if ctx.Err() != nil {
-		return task.Result{Err: exception.OfCancellation(context.Cause(ctx))}
-	}
+	defer e.gate.Leave()
 	h, err := e.acquire(spec.Host)
 	if err != nil {
 		return task.Result{Err: err}

@@ -129,7 +129,8 @@ func Run(ctx context.Context, s Streams, opts Options) error {
 		return DryRun(s, f, jobs, opts)
 	}
 	stack := guard.Parse(getenv(opts.Env, guard.Var))
-	if err := stack.Check(f.Digest, runner.Closure(f, jobs)); err != nil {
+	closure := runner.Closure(f, jobs) // the jobs selected and those they await
+	if err := stack.Check(f.Digest, closure); err != nil {
 		return err
 	}
 	deadline, err := inheritedDeadline(opts.Env)
@@ -152,7 +153,7 @@ func Run(ctx context.Context, s Streams, opts Options) error {
 	kill := make(chan struct{})
 	defer trapSignals(stop, kill)()
 
-	atOnce := capAt(len(runner.Closure(f, jobs)), opts.MaxWorkers)
+	atOnce := capAt(len(closure), opts.MaxWorkers)
 	tight := proc.ProcessesTight(atOnce)
 	if tight {
 		spareThreads(8)

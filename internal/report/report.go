@@ -263,17 +263,11 @@ func (r *Reporter) writeValue(job string, v *capture.Value, esc func(dst, src []
 	if r.chunk == nil && !v.Small() {
 		r.chunk = make([]byte, 32<<10)
 	}
-	if esc == nil {
-		// As it is: no copy into the line buffer.
-		if err := eachChunk(v, r.chunk, func(p []byte, _ bool) []byte {
+	err := eachChunk(v, r.chunk, func(p []byte, final bool) []byte {
+		if esc == nil { // as it is: no copy into the line buffer
 			_, _ = r.out.Write(p)
 			return nil
-		}); err != nil {
-			r.setFail(fmt.Errorf("read value of %s: %w", job, err))
 		}
-		return
-	}
-	err := eachChunk(v, r.chunk, func(p []byte, final bool) []byte {
 		out, rest := esc(r.line[:0], p, final)
 		_, _ = r.out.Write(out)
 		r.line = out[:0]
